@@ -1,0 +1,54 @@
+# dev8-init: build, test, benchmark, run.
+#   make build   the static binary build/dev8-init (installs what it needs)
+#   make test    unit tests (plain and ASan+UBSan) and the PID-1 integration tests
+#   make bench   benchmarks against tini, dumb-init and s6-svscan, as a table
+#   make up      dev8-init as PID 1 in a private PID namespace with sshd
+#   make dev     a dynamic debug build for quick iteration (build-dev/)
+
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+DEPS_PREFIX ?= $(shell scripts/deps.sh prefix)
+PYTEST ?= /usr/bin/python3 -m pytest
+
+.PHONY: build deps dev asan unit unit-asan integration test bench up clean format
+
+deps:
+	scripts/deps.sh all
+
+build: deps
+	cmake -S . -B build -DDEV8_STATIC=ON -DCMAKE_BUILD_TYPE=Release -DDEV8_DEPS_PREFIX=$(DEPS_PREFIX) >/dev/null
+	cmake --build build -j$(JOBS)
+	@file build/dev8-init | grep -q 'statically linked' || { echo "build/dev8-init is not static"; exit 1; }
+
+dev:
+	scripts/deps.sh apt
+	cmake -S . -B build-dev -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	cmake --build build-dev -j$(JOBS)
+
+asan:
+	scripts/deps.sh apt
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDEV8_SANITIZE=ON >/dev/null
+	cmake --build build-asan -j$(JOBS)
+
+unit: build
+	build/dev8-tests
+
+unit-asan: asan
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build-asan/dev8-tests
+
+integration: build
+	DEV8_INIT=$(CURDIR)/build/dev8-init $(PYTEST) -q tests/integration
+
+test: unit unit-asan integration
+
+bench: build
+	bench/run.sh
+
+up: build
+	scripts/up.sh
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.h')
+
+clean:
+	rm -rf build build-dev build-asan

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "dev8/fs/unique_fd.h"
+
+namespace dev8::app {
+
+// One epoll loop on the main thread: fd readiness, one-shot timers on a single
+// timerfd (armed only while a timer is pending, so an idle loop never wakes),
+// and an eventfd through which other threads post work.
+class EventLoop {
+public:
+    using FdCallback = std::function<void(uint32_t events)>;
+    using TimerId = uint64_t;
+    using Clock = std::chrono::steady_clock;
+
+    EventLoop();
+
+    void watch(int fd, uint32_t events, FdCallback callback);
+    void unwatch(int fd);
+
+    TimerId after(std::chrono::milliseconds delay, std::function<void()> callback);
+    void cancel(TimerId id);
+
+    // Thread-safe: runs `task` on the loop thread.
+    void post(std::function<void()> task);
+
+    void run();
+    void stop() { running_ = false; }
+
+private:
+    struct Watch {
+        int fd;
+        std::shared_ptr<FdCallback> callback;
+    };
+
+    void arm_timer();
+    void fire_timers();
+    void run_posted();
+
+    fs::UniqueFd epoll_;
+    fs::UniqueFd timer_fd_;
+    fs::UniqueFd wake_fd_;
+    bool running_ = false;
+    uint64_t next_id_ = 1;
+    std::unordered_map<int, uint64_t> watch_ids_;  // fd -> id
+    std::unordered_map<uint64_t, Watch> watches_;
+    std::map<std::pair<Clock::time_point, TimerId>, std::function<void()>> timers_;
+    std::unordered_map<TimerId, Clock::time_point> timer_deadlines_;
+    std::mutex posted_mutex_;
+    std::vector<std::function<void()>> posted_;
+};
+
+}  // namespace dev8::app

@@ -1,0 +1,111 @@
+#pragma once
+
+#include <spdlog/common.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dev8/fs/accounts.h"
+#include "dev8/log/logging.h"
+#include "dev8/supervisor/service_spec.h"
+
+namespace dev8::config {
+
+// The process environment as a map, so loading can be tested without setenv.
+class Environment {
+public:
+    Environment() = default;
+    explicit Environment(std::map<std::string, std::string> vars) : vars_(std::move(vars)) {}
+    static Environment from_process();
+
+    std::optional<std::string> get(const std::string& name) const;
+    const std::map<std::string, std::string>& vars() const { return vars_; }
+
+private:
+    std::map<std::string, std::string> vars_;
+};
+
+enum class Toggle { Auto, On, Off };
+enum class CodeServerAuth { Password, None };
+
+// A secret and where it came from ("GITHUB_TOKEN", "GITHUB_TOKEN_FILE=/run/secrets/t").
+struct Secret {
+    std::string value;
+    std::string source;
+};
+
+struct Secrets {
+    std::optional<Secret> github_token;
+    std::optional<std::string> github_token_file;  // kept for re-reading on SIGHUP and rotation
+    std::optional<Secret> ssh_public_key;
+    std::optional<Secret> ssh_private_key;
+    std::optional<Secret> anthropic_api_key;
+    std::optional<Secret> openai_api_key;
+    std::optional<Secret> password;
+    std::optional<Secret> hashed_password;
+};
+
+struct Config {
+    Secrets secrets;
+    std::optional<std::string> git_user_name;
+    std::optional<std::string> git_user_email;
+    fs::Account developer;
+    std::string workspace = "/workspace";
+    std::string github_host = "github.com";
+    std::string github_api_url = "https://api.github.com";
+    std::vector<std::string> gh_extensions;
+    Toggle code_server = Toggle::Auto;
+    Toggle sshd = Toggle::Auto;
+    uint16_t code_server_port = 8080;
+    uint16_t ssh_port = 2222;
+    std::string code_server_bin = "code-server";
+    std::string sshd_bin = "/usr/sbin/sshd";
+    CodeServerAuth code_server_auth = CodeServerAuth::Password;
+    std::string ssh_host_key_dir;
+    nlohmann::json vscode_settings = nlohmann::json::object();
+    std::chrono::milliseconds token_refresh_interval{300'000};
+    std::chrono::milliseconds stop_timeout{8'000};
+    std::string services_dir = "/etc/dev8/services.d";
+    std::string state_dir;
+    log::Format log_format = log::Format::Text;
+    spdlog::level::level_enum log_level = spdlog::level::info;
+    std::vector<supervisor::ServiceSpec> services;  // from services_dir
+    std::vector<std::string> warnings;              // not errors: e.g. an unknown DEV8_ variable
+};
+
+struct ConfigError {
+    std::string variable;  // or the file's path
+    std::string message;
+};
+
+struct LoadOptions {
+    fs::AccountFiles accounts;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    bool create_state_dir = true;
+};
+
+LoadOptions process_load_options();
+
+// Reads every variable of DESIGN.md §3 and every services.d file, reporting
+// all problems at once. Secret values are registered with the redactor as
+// soon as they are read.
+std::expected<Config, std::vector<ConfigError>> load_config(const Environment& env,
+                                                            const LoadOptions& options);
+
+// Only the logging variables, for the first log lines before the full load.
+std::pair<log::Format, spdlog::level::level_enum> logging_settings(const Environment& env);
+
+// Where the status socket lives, in the order DESIGN.md §10 gives.
+std::vector<std::string> state_dir_candidates(const Environment& env, uid_t uid);
+
+std::string_view to_string(Toggle toggle);
+
+}  // namespace dev8::config

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dev8::config {
+
+// Every secret value the process knows. The log sinks run all text through
+// redact() so a secret never reaches a log line, whoever printed it.
+class SecretRegistry {
+public:
+    static constexpr std::string_view kMask = "[redacted]";
+
+    // Registers the value, and each of its lines when it spans several (a
+    // relayed line can only ever hold one line of a private key).
+    void add(std::string_view secret);
+    std::string redact(std::string_view text) const;
+    void clear();
+
+private:
+    void add_one(std::string_view secret);
+
+    mutable std::shared_mutex mutex_;
+    std::vector<std::string> secrets_;  // longest first, so a prefix never hides a longer match
+};
+
+// The process-wide registry that logging uses.
+SecretRegistry& secret_registry();
+
+}  // namespace dev8::config

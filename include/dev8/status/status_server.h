@@ -1,0 +1,38 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "dev8/app/event_loop.h"
+#include "dev8/fs/unique_fd.h"
+#include "dev8/status/status.h"
+
+namespace dev8::status {
+
+// Serves the status document on a Unix socket: connect, read to EOF. Runs on
+// the event loop; a slow reader never blocks it.
+class StatusServer {
+public:
+    using SnapshotSource = std::function<Snapshot()>;
+
+    StatusServer(app::EventLoop& loop, SnapshotSource source);
+    ~StatusServer();
+
+    // Binds `path` (0660, group `gid` when we are root); the error says why not.
+    std::expected<void, std::string> listen(const std::string& path, gid_t gid);
+
+private:
+    void accept_clients();
+    void flush(int fd);
+
+    app::EventLoop& loop_;
+    SnapshotSource source_;
+    fs::UniqueFd listener_;
+    std::string path_;
+    std::map<int, std::pair<fs::UniqueFd, std::string>> pending_;  // fd -> (socket, unsent bytes)
+};
+
+}  // namespace dev8::status

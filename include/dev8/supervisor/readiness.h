@@ -1,0 +1,33 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <stop_token>
+#include <thread>
+
+#include "dev8/supervisor/service_spec.h"
+
+namespace dev8::supervisor {
+
+// One attempt: a TCP connect to 127.0.0.1:port, or an HTTP GET answered 2xx/3xx.
+// `cancelled` aborts an HTTP attempt in flight.
+bool probe_once(const ReadyProbe& probe, std::chrono::milliseconds timeout,
+                const std::function<bool()>& cancelled = {});
+
+// How long to wait before the next attempt: quick at first, so a service is
+// seen ready within milliseconds of listening, then gentler for slow starters.
+std::chrono::milliseconds probe_interval(std::chrono::milliseconds since_start);
+
+// Polls a probe on its own thread until it succeeds or is stopped; polling
+// ends for good once the service is ready.
+class ReadinessWatch {
+public:
+    ReadinessWatch(ReadyProbe probe, std::function<void()> on_ready);
+    // Ends polling without waiting for the thread (it is joined on destruction).
+    void cancel() { thread_.request_stop(); }
+
+private:
+    std::jthread thread_;
+};
+
+}  // namespace dev8::supervisor

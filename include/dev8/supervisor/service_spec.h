@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "dev8/fs/accounts.h"
+
+namespace dev8::supervisor {
+
+enum class RestartPolicy { Always, OnFailure, Never };
+
+struct TcpProbe {
+    uint16_t port = 0;
+};
+struct HttpProbe {
+    std::string url;
+};
+using ReadyProbe = std::variant<std::monostate, TcpProbe, HttpProbe>;
+
+// How one supervised program is run. The main command, the built-in services
+// and every services.d file end up as one of these.
+struct ServiceSpec {
+    std::string name;
+    std::vector<std::string> command;
+    fs::Account user;
+    std::string cwd;
+    std::map<std::string, std::string> env;  // on top of the supervisor's environment
+    RestartPolicy restart = RestartPolicy::Always;
+    bool essential = false;
+    ReadyProbe ready;
+    // The main command: caller's stdio, the TTY's foreground, never restarted,
+    // its exit ends the container.
+    bool is_main = false;
+};
+
+// What a services.d file gets when it leaves a field out.
+struct ServiceDefaults {
+    fs::Account user;
+    std::string cwd;
+    fs::AccountFiles accounts;
+    bool may_switch_user = true;  // false when dev8-init is not root
+};
+
+bool is_valid_service_name(std::string_view name);
+bool is_reserved_service_name(std::string_view name);
+std::string_view to_string(RestartPolicy policy);
+
+// Parses one services.d document; the error is a one-line reason.
+std::expected<ServiceSpec, std::string> parse_service_spec(const nlohmann::json& doc,
+                                                           const ServiceDefaults& defaults);
+
+}  // namespace dev8::supervisor

@@ -1,0 +1,156 @@
+#include "dev8/app/init.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "dev8/app/event_loop.h"
+#include "dev8/process/reaper.h"
+#include "dev8/process/signals.h"
+#include "dev8/status/status_server.h"
+#include "dev8/steps/step_runner.h"
+#include "dev8/supervisor/supervisor.h"
+
+namespace dev8::app {
+namespace {
+
+// Variables only code-server may see (DESIGN.md §3).
+const char* const kCodeServerOnly[] = {"PASSWORD", "HASHED_PASSWORD", "PASSWORD_FILE",
+                                       "HASHED_PASSWORD_FILE"};
+
+std::map<std::string, std::string> child_base_env(const config::Environment& env) {
+    auto vars = env.vars();
+    for (const char* name : kCodeServerOnly) vars.erase(name);
+    return vars;
+}
+
+supervisor::ServiceSpec main_spec(const config::Config& config, std::vector<std::string> command) {
+    supervisor::ServiceSpec spec;
+    spec.name = "main";
+    spec.command = std::move(command);
+    spec.user = config.developer;
+    spec.restart = supervisor::RestartPolicy::Never;
+    spec.is_main = true;
+    return spec;
+}
+
+class Init {
+public:
+    Init(const config::Config& config, const config::Environment& env, std::vector<std::string> main_command)
+        : config_(config),
+          supervisor_(loop_, reaper_,
+                      {.stop_timeout = config.stop_timeout, .pid1 = ::getpid() == 1,
+                       .base_env = child_base_env(env)}),
+          steps_(steps::default_steps()),
+          status_server_(loop_, [this] { return snapshot(); }),
+          main_command_(std::move(main_command)) {}
+
+    int run() {
+        announce();
+        signal_fd_ = process::open_signalfd();
+        loop_.watch(signal_fd_.get(), EPOLLIN, [this](uint32_t) { read_signals(); });
+        auto socket = config_.state_dir + "/status.sock";
+        if (auto listening = status_server_.listen(socket, config_.developer.gid); !listening) {
+            spdlog::warn("status socket unavailable ({}); `dev8-init status` and `health` will not answer",
+                         listening.error());
+        }
+        for (const auto& spec : config_.services) supervisor_.add(spec);
+        if (!main_command_.empty()) supervisor_.add(main_spec(config_, main_command_));
+        supervisor_.on_finished([this](int code) {
+            exit_code_ = code;
+            loop_.stop();
+        });
+        steps_.start(config_, reaper_, [this] { loop_.post([this] { init_finished(); }); });
+        loop_.run();
+        steps_.request_stop();
+        spdlog::info("exiting with code {}", exit_code_);
+        return exit_code_;
+    }
+
+private:
+    void announce() {
+        spdlog::info("dev8-init {} starting as pid {} (developer {}, state dir {})", DEV8_VERSION,
+                     ::getpid(), config_.developer.name, config_.state_dir);
+        for (const auto& warning : config_.warnings) spdlog::warn("{}", warning);
+        if (::getpid() == 1) return;
+        if (process::become_subreaper()) {
+            spdlog::warn("not running as PID 1: registered as child subreaper, so orphans of the "
+                         "services are still reaped; use dev8-init as the container's ENTRYPOINT");
+        } else {
+            spdlog::warn("not running as PID 1 and the kernel refused PR_SET_CHILD_SUBREAPER: "
+                         "orphans will not be reaped by dev8-init");
+        }
+    }
+
+    void init_finished() {
+        init_done_ = true;
+        if (supervisor_.stopping()) return;
+        supervisor_.start_all();
+    }
+
+    void read_signals() {
+        signalfd_siginfo info;
+        while (::read(signal_fd_.get(), &info, sizeof info) == sizeof info) {
+            on_signal(static_cast<int>(info.ssi_signo));
+        }
+    }
+
+    void on_signal(int sig) {
+        switch (sig) {
+            case SIGCHLD:
+                supervisor_.reap();
+                return;
+            case SIGTERM:
+            case SIGINT:
+            case SIGQUIT:
+                if (!supervisor_.stopping()) spdlog::info("received {}", process::signal_name(sig));
+                steps_.request_stop();
+                supervisor_.stop(sig);
+                return;
+            case SIGTTIN:
+            case SIGTTOU:
+                return;
+            default:
+                if (process::is_forwarded(sig)) supervisor_.forward_to_main(sig);
+        }
+    }
+
+    status::Snapshot snapshot() const {
+        status::Snapshot s;
+        s.pid = ::getpid();
+        s.version = DEV8_VERSION;
+        s.uptime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+        s.orphans_reaped = reaper_.orphans_reaped();
+        s.steps = steps_.statuses();
+        s.services = supervisor_.statuses();
+        bool ready = supervisor_.all_ready();
+        s.phase = supervisor_.stopping() ? "stopping" : !init_done_ ? "init" : ready ? "running" : "starting";
+        s.healthy = init_done_ && ready && !supervisor_.stopping();
+        s.github.state = config_.secrets.github_token ? "unchecked" : "absent";
+        return s;
+    }
+
+    const config::Config& config_;
+    EventLoop loop_;
+    process::Reaper reaper_;
+    supervisor::Supervisor supervisor_;
+    steps::StepRunner steps_;
+    status::StatusServer status_server_;
+    std::vector<std::string> main_command_;
+    fs::UniqueFd signal_fd_;
+    bool init_done_ = false;
+    int exit_code_ = 0;
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
+int run(const config::Config& config, const config::Environment& env,
+        std::vector<std::string> main_command) {
+    return Init(config, env, std::move(main_command)).run();
+}
+
+}  // namespace dev8::app

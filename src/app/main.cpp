@@ -1,0 +1,126 @@
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "dev8/app/init.h"
+#include "dev8/config/config.h"
+#include "dev8/log/logging.h"
+#include "dev8/process/signals.h"
+#include "dev8/status/status.h"
+
+namespace {
+
+using namespace dev8;
+
+constexpr int kExitConfig = 78;
+constexpr int kExitNoSupervisor = 2;
+
+const char* const kDescription =
+    "dev8-init: the PID 1 of Dev8 development containers.\n"
+    "It prepares the developer's account, supervises sshd, code-server and the\n"
+    "services in DEV8_SERVICES_DIR, reaps zombies and stops everything cleanly.\n"
+    "Configuration comes from the environment (see README.md).";
+
+const char* const kFooter =
+    "\nExamples:\n"
+    "  ENTRYPOINT [\"dev8-init\"]                 supervise the workspace\n"
+    "  dev8-init -- bash -l                     ...and run a main command; its exit code is ours\n"
+    "  dev8-init plan                           show what would run, secrets redacted\n"
+    "  HEALTHCHECK CMD [\"dev8-init\", \"health\"]  0 healthy, 1 unhealthy, 2 no supervisor\n"
+    "  dev8-init status --json                  steps, services, token, host keys\n";
+
+// Everything after the first "--" is the main command, untouched by CLI11.
+std::vector<std::string> split_main_command(int argc, char** argv, std::vector<std::string>& ours) {
+    std::vector<std::string> command;
+    bool after = false;
+    for (int i = 1; i < argc; ++i) {
+        if (!after && std::string_view(argv[i]) == "--") {
+            after = true;
+            continue;
+        }
+        (after ? command : ours).emplace_back(argv[i]);
+    }
+    return command;
+}
+
+std::expected<config::Config, int> load(const config::Environment& env, bool create_state_dir) {
+    auto options = config::process_load_options();
+    options.create_state_dir = create_state_dir;
+    auto loaded = config::load_config(env, options);
+    if (loaded) return *loaded;
+    for (const auto& e : loaded.error()) spdlog::error("invalid configuration: {}: {}", e.variable, e.message);
+    spdlog::error("{} configuration error{}; nothing was started (exit {})", loaded.error().size(),
+                  loaded.error().size() == 1 ? "" : "s", kExitConfig);
+    return std::unexpected(kExitConfig);
+}
+
+int query_status(const config::Environment& env, bool json, bool health) {
+    auto doc = status::query(config::state_dir_candidates(env, ::getuid()));
+    if (!doc) {
+        std::cerr << "dev8-init: no supervisor reachable (" << doc.error() << ")\n";
+        return kExitNoSupervisor;
+    }
+    if (health) {
+        bool healthy = doc->value("healthy", false);
+        std::cout << (healthy ? "healthy" : "unhealthy") << " (phase " << doc->value("phase", "?") << ")\n";
+        return healthy ? 0 : 1;
+    }
+    std::cout << (json ? doc->dump(2) + "\n" : status::render_text(*doc));
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // Before anything else, and before any thread: signals are read from a signalfd only.
+    process::block_all_signals();
+    auto env = config::Environment::from_process();
+    auto [format, level] = config::logging_settings(env);
+    log::setup(format, level);
+
+    std::vector<std::string> args;
+    auto main_command = split_main_command(argc, argv, args);
+
+    CLI::App app(kDescription, "dev8-init");
+    app.footer(kFooter);
+    app.set_version_flag("--version", std::string("dev8-init ") + DEV8_VERSION);
+    app.require_subcommand(0, 1);
+    auto* run = app.add_subcommand("run", "Supervise the container (the default); -- CMD ARGS runs a main command");
+    auto* plan = app.add_subcommand("plan", "Print the steps and services that would run; runs nothing");
+    auto* health = app.add_subcommand("health", "Ask the running supervisor: exit 0 healthy, 1 unhealthy, 2 unreachable");
+    auto* status_cmd = app.add_subcommand("status", "Show the running supervisor's state");
+    bool json = false;
+    status_cmd->add_flag("--json", json, "Print the status document as JSON");
+    auto* version = app.add_subcommand("version", "Print the version");
+
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    try {
+        app.parse(reversed);
+    } catch (const CLI::ParseError& e) {
+        int code = app.exit(e);
+        if (code != 0 && !args.empty() && !args[0].starts_with('-')) {
+            std::cerr << "To run a program as the main process, put it after --: dev8-init -- "
+                      << args[0] << "\n";
+        }
+        return code;
+    }
+
+    if (*version) {
+        std::cout << "dev8-init " << DEV8_VERSION << "\n";
+        return 0;
+    }
+    if (*health) return query_status(env, false, true);
+    if (*status_cmd) return query_status(env, json, false);
+    if (*plan) {
+        auto config = load(env, false);
+        if (!config) return config.error();
+        std::cout << app::render_plan(*config, main_command);
+        return 0;
+    }
+    (void)run;
+    auto config = load(env, true);
+    if (!config) return config.error();
+    log::setup(config->log_format, config->log_level);
+    return app::run(*config, env, std::move(main_command));
+}

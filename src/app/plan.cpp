@@ -1,0 +1,61 @@
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "dev8/app/init.h"
+#include "dev8/steps/step_runner.h"
+
+namespace dev8::app {
+namespace {
+
+std::string secret_line(const char* name, const std::optional<config::Secret>& secret) {
+    return fmt::format("  {:<18} {}\n", name, secret ? "set (" + secret->source + ")" : "not set");
+}
+
+std::string probe_text(const supervisor::ReadyProbe& probe) {
+    if (auto* tcp = std::get_if<supervisor::TcpProbe>(&probe)) return fmt::format("tcp:{}", tcp->port);
+    if (auto* http = std::get_if<supervisor::HttpProbe>(&probe)) return "http " + http->url;
+    return "when started";
+}
+
+std::string service_line(const supervisor::ServiceSpec& spec) {
+    return fmt::format("  {:<14} {}\n  {:<14} as {}, in {}, restart {}, ready {}{}\n", spec.name,
+                       fmt::join(spec.command, " "), "", spec.user.name,
+                       spec.cwd.empty() ? "the caller's directory" : spec.cwd,
+                       supervisor::to_string(spec.restart), probe_text(spec.ready),
+                       spec.essential ? ", essential" : "");
+}
+
+}  // namespace
+
+std::string render_plan(const config::Config& c, const std::vector<std::string>& main_command) {
+    std::string out;
+    out += fmt::format("developer: {} (uid {}, gid {}, home {})\n", c.developer.name, c.developer.uid,
+                       c.developer.gid, c.developer.home);
+    out += fmt::format("workspace: {}\nstate dir: {}\nstop timeout: {:.1f} s\n", c.workspace,
+                       c.state_dir, static_cast<double>(c.stop_timeout.count()) / 1000.0);
+    out += fmt::format("github: {} (API {})\n", c.github_host, c.github_api_url);
+    out += "secrets:\n";
+    out += secret_line("GITHUB_TOKEN", c.secrets.github_token);
+    out += secret_line("SSH_PUBLIC_KEY", c.secrets.ssh_public_key);
+    out += secret_line("SSH_PRIVATE_KEY", c.secrets.ssh_private_key);
+    out += secret_line("ANTHROPIC_API_KEY", c.secrets.anthropic_api_key);
+    out += secret_line("OPENAI_API_KEY", c.secrets.openai_api_key);
+    out += secret_line("PASSWORD", c.secrets.password);
+    out += secret_line("HASHED_PASSWORD", c.secrets.hashed_password);
+    out += "steps:\n";
+    auto steps = steps::default_steps();
+    if (steps.empty()) out += "  (none)\n";
+    for (const auto& step : steps) out += fmt::format("  {:<16} {}\n", step->name(), step->plan(c));
+    out += "services:\n";
+    for (const auto& spec : c.services) out += service_line(spec);
+    if (!main_command.empty()) {
+        out += fmt::format("  {:<14} {}\n  {:<14} as {}, in the caller's directory; its exit stops the "
+                           "container\n",
+                           "main", fmt::join(main_command, " "), "", c.developer.name);
+    }
+    if (c.services.empty() && main_command.empty()) out += "  (none)\n";
+    for (const auto& warning : c.warnings) out += "warning: " + warning + "\n";
+    return out;
+}
+
+}  // namespace dev8::app

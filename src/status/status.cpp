@@ -1,0 +1,145 @@
+#include "dev8/status/status.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "dev8/fs/unique_fd.h"
+
+namespace dev8::status {
+namespace {
+
+using Json = nlohmann::json;
+
+Json exit_json(const std::optional<process::ExitStatus>& exit) {
+    if (!exit) return nullptr;
+    Json code = exit->code ? Json(*exit->code) : Json(nullptr);
+    Json signal = exit->signal ? Json(*exit->signal) : Json(nullptr);
+    return {{"code", code}, {"signal", signal}, {"at", rfc3339(exit->at)}};
+}
+
+template <typename T>
+Json optional_json(const std::optional<T>& value) {
+    return value ? Json(*value) : Json(nullptr);
+}
+
+constexpr auto kReadTimeoutMs = 2000;
+
+}  // namespace
+
+std::string rfc3339(std::chrono::system_clock::time_point t) {
+    return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z",
+                       fmt::gmtime(std::chrono::system_clock::to_time_t(t)));
+}
+
+Json to_json(const Snapshot& s) {
+    Json steps = Json::array();
+    for (const auto& step : s.steps) {
+        steps.push_back({{"name", step.name},
+                         {"state", step.state},
+                         {"duration_ms", step.duration_ms},
+                         {"message", step.message}});
+    }
+    Json services = Json::array();
+    for (const auto& svc : s.services) {
+        Json entry = {{"name", svc.name},
+                      {"state", svc.state},
+                      {"pid", optional_json(svc.pid)},
+                      {"restarts", svc.restarts},
+                      {"last_exit", exit_json(svc.last_exit)}};
+        if (!svc.message.empty()) entry["message"] = svc.message;
+        services.push_back(std::move(entry));
+    }
+    return {{"phase", s.phase},
+            {"healthy", s.healthy},
+            {"degraded", s.degraded},
+            {"uptime_s", std::round(s.uptime_s * 10) / 10},
+            {"orphans_reaped", s.orphans_reaped},
+            {"pid", s.pid},
+            {"version", s.version},
+            {"steps", std::move(steps)},
+            {"services", std::move(services)},
+            {"github",
+             {{"state", s.github.state},
+              {"login", optional_json(s.github.login)},
+              {"scopes", s.github.scopes},
+              {"expires_at", optional_json(s.github.expires_at)},
+              {"last_checked", optional_json(s.github.last_checked)}}},
+            {"ssh", {{"host_key_fingerprints", s.host_key_fingerprints}}}};
+}
+
+std::expected<Json, std::string> query(const std::vector<std::string>& state_dirs) {
+    std::string last_error = "no state directory";
+    for (const auto& dir : state_dirs) {
+        std::string path = dir + "/status.sock";
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        if (path.size() >= sizeof addr.sun_path) {
+            last_error = path + ": path too long";
+            continue;
+        }
+        std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+        fs::UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) {
+            last_error = path + ": " + std::strerror(errno);
+            continue;
+        }
+        std::string data;
+        char buf[8192];
+        for (;;) {
+            pollfd pfd{sock.get(), POLLIN, 0};
+            if (::poll(&pfd, 1, kReadTimeoutMs) <= 0) return std::unexpected(path + ": no answer");
+            ssize_t n = ::read(sock.get(), buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            data.append(buf, static_cast<size_t>(n));
+        }
+        auto doc = Json::parse(data, nullptr, false);
+        if (doc.is_discarded()) return std::unexpected(path + ": answer is not JSON");
+        return doc;
+    }
+    return std::unexpected(last_error);
+}
+
+std::string render_text(const Json& s) {
+    std::string out = fmt::format("phase: {}   healthy: {}   uptime: {:.1f}s   orphans reaped: {}\n",
+                                  s.value("phase", "?"), s.value("healthy", false) ? "yes" : "no",
+                                  s.value("uptime_s", 0.0), s.value("orphans_reaped", 0));
+    for (const auto& d : s.value("degraded", Json::array())) {
+        out += fmt::format("degraded: {}\n", d.get<std::string>());
+    }
+    out += "steps:\n";
+    if (s["steps"].empty()) out += "  (none)\n";
+    for (const auto& step : s["steps"]) {
+        out += fmt::format("  {:<16} {:<8} {:>6} ms  {}\n", step.value("name", ""),
+                           step.value("state", ""), step.value("duration_ms", 0),
+                           step.value("message", ""));
+    }
+    out += "services:\n";
+    for (const auto& svc : s["services"]) {
+        std::string exit = "-";
+        if (const auto& e = svc["last_exit"]; e.is_object()) {
+            exit = e["code"].is_null() ? fmt::format("signal {}", e["signal"].dump())
+                                       : fmt::format("code {}", e["code"].dump());
+        }
+        out += fmt::format("  {:<16} {:<9} pid {:<7} restarts {:<4} last exit {}{}\n",
+                           svc.value("name", ""), svc.value("state", ""),
+                           svc["pid"].is_null() ? std::string("-") : svc["pid"].dump(),
+                           svc.value("restarts", 0), exit,
+                           svc.contains("message") ? "  (" + svc.value("message", "") + ")" : "");
+    }
+    const auto& gh = s["github"];
+    out += fmt::format("github: {}{}\n", gh.value("state", "absent"),
+                       gh["login"].is_string() ? " as " + gh["login"].get<std::string>() : "");
+    for (const auto& fp : s["ssh"].value("host_key_fingerprints", Json::array())) {
+        out += fmt::format("ssh host key: {}\n", fp.get<std::string>());
+    }
+    return out;
+}
+
+}  // namespace dev8::status
