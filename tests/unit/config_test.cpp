@@ -1,0 +1,202 @@
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+
+#include "dev8/config/config.h"
+#include "dev8/config/secret_registry.h"
+#include "temp_dir.h"
+
+using namespace dev8::config;
+
+namespace {
+
+struct Fixture {
+    TempDir dir;
+    LoadOptions options;
+
+    explicit Fixture(uid_t uid = 0) {
+        options.accounts.passwd = dir.write("passwd",
+                                            "root:x:0:0:root:/root:/bin/bash\n"
+                                            "dev8:x:1000:1000::/home/dev8:/bin/bash\n"
+                                            "alice:x:1001:1001::/home/alice:/bin/zsh\n");
+        options.accounts.group = dir.write("group", "dev8:x:1000:\nalice:x:1001:\n");
+        options.uid = uid;
+        options.gid = uid;
+        options.create_state_dir = true;
+    }
+
+    std::map<std::string, std::string> base() const {
+        return {{"DEV8_STATE_DIR", dir.str() + "/state"},
+                {"DEV8_SERVICES_DIR", dir.str() + "/services.d"}};
+    }
+
+    std::expected<Config, std::vector<ConfigError>> load(std::map<std::string, std::string> vars) {
+        auto all = base();
+        for (auto& [k, v] : vars) all[k] = v;
+        return load_config(Environment(all), options);
+    }
+};
+
+std::vector<std::string> variables(const std::vector<ConfigError>& errors) {
+    std::vector<std::string> names;
+    for (const auto& e : errors) names.push_back(e.variable);
+    return names;
+}
+
+}  // namespace
+
+TEST_CASE("defaults apply when nothing is set") {
+    Fixture f;
+    auto config = f.load({});
+    REQUIRE(config);
+    CHECK(config->developer.name == "dev8");
+    CHECK(config->workspace == "/workspace");
+    CHECK(config->github_api_url == "https://api.github.com");
+    CHECK(config->code_server_port == 8080);
+    CHECK(config->ssh_port == 2222);
+    CHECK(config->stop_timeout == std::chrono::seconds(8));
+    CHECK(config->token_refresh_interval == std::chrono::seconds(300));
+    CHECK(config->ssh_host_key_dir == "/home/dev8/.local/state/dev8/ssh");
+    CHECK(config->sshd_bin == "/usr/sbin/sshd");
+    CHECK(std::filesystem::is_directory(f.dir.path / "state"));
+}
+
+TEST_CASE("every invalid variable is reported at once") {
+    Fixture f;
+    auto config = f.load({{"DEV8_STOP_TIMEOUT", "abc"},
+                          {"DEV8_SSH_PORT", "0"},
+                          {"DEV8_CODE_SERVER_PORT", "70000"},
+                          {"DEV8_LOG_FORMAT", "xml"},
+                          {"DEV8_LOG_LEVEL", "loud"},
+                          {"DEV8_CODE_SERVER", "maybe"},
+                          {"DEV8_CODE_SERVER_AUTH", "oauth"},
+                          {"DEV8_SSHD_BIN", "sshd"},
+                          {"DEV8_VSCODE_SETTINGS", "[1,2]"},
+                          {"DEV8_GITHUB_HOST", "bad host"},
+                          {"DEV8_GH_EXTENSIONS", "github/gh-copilot, nonsense"},
+                          {"DEV8_TOKEN_REFRESH_INTERVAL", "-1"},
+                          {"DEV8_USER", "nobody"},
+                          {"GIT_USER_NAME", "two\nlines"}});
+    REQUIRE_FALSE(config);
+    auto names = variables(config.error());
+    for (const char* expected :
+         {"DEV8_STOP_TIMEOUT", "DEV8_SSH_PORT", "DEV8_CODE_SERVER_PORT", "DEV8_LOG_FORMAT",
+          "DEV8_LOG_LEVEL", "DEV8_CODE_SERVER", "DEV8_CODE_SERVER_AUTH", "DEV8_SSHD_BIN",
+          "DEV8_VSCODE_SETTINGS", "DEV8_GITHUB_HOST", "DEV8_GH_EXTENSIONS",
+          "DEV8_TOKEN_REFRESH_INTERVAL", "DEV8_USER", "GIT_USER_NAME"}) {
+        INFO(expected);
+        CHECK(std::find(names.begin(), names.end(), expected) != names.end());
+    }
+}
+
+TEST_CASE("a secret file is read with its trailing newline stripped and registered") {
+    Fixture f;
+    auto file = f.dir.write("token", "ghp_fromfile_0123456789\r\n");
+    auto config = f.load({{"GITHUB_TOKEN_FILE", file}});
+    REQUIRE(config);
+    REQUIRE(config->secrets.github_token);
+    CHECK(config->secrets.github_token->value == "ghp_fromfile_0123456789");
+    CHECK(config->secrets.github_token_file == file);
+    CHECK(secret_registry().redact("x ghp_fromfile_0123456789") == "x [redacted]");
+}
+
+TEST_CASE("a secret set both directly and as a file is an error naming the _FILE variable") {
+    Fixture f;
+    auto file = f.dir.write("key", "sk-ant-file");
+    auto config = f.load({{"ANTHROPIC_API_KEY", "sk-ant-env"}, {"ANTHROPIC_API_KEY_FILE", file}});
+    REQUIRE_FALSE(config);
+    CHECK(variables(config.error()) == std::vector<std::string>{"ANTHROPIC_API_KEY_FILE"});
+}
+
+TEST_CASE("an unreadable secret file is an error naming the variable and the file") {
+    Fixture f;
+    auto config = f.load({{"OPENAI_API_KEY_FILE", "/nonexistent/key"}});
+    REQUIRE_FALSE(config);
+    REQUIRE(config.error().size() == 1);
+    CHECK(config.error()[0].variable == "OPENAI_API_KEY_FILE");
+    CHECK_THAT(config.error()[0].message, Catch::Contains("/nonexistent/key"));
+}
+
+TEST_CASE("GH_TOKEN is an alias of GITHUB_TOKEN") {
+    Fixture f;
+    auto config = f.load({{"GH_TOKEN", "ghp_alias_token"}});
+    REQUIRE(config);
+    CHECK(config->secrets.github_token->value == "ghp_alias_token");
+    auto conflict = f.load({{"GH_TOKEN", "ghp_one_token"}, {"GITHUB_TOKEN", "ghp_two_token"}});
+    REQUIRE_FALSE(conflict);
+    CHECK(variables(conflict.error()) == std::vector<std::string>{"GH_TOKEN"});
+}
+
+TEST_CASE("a GitHub Enterprise host uses its /api/v3 API") {
+    Fixture f;
+    auto config = f.load({{"DEV8_GITHUB_HOST", "localhost:8443"}});
+    REQUIRE(config);
+    CHECK(config->github_api_url == "https://localhost:8443/api/v3");
+}
+
+TEST_CASE("the developer defaults to the invoking user when dev8 is absent or we are not root") {
+    Fixture f(1001);
+    auto config = f.load({});
+    REQUIRE(config);
+    CHECK(config->developer.name == "alice");
+    auto other = f.load({{"DEV8_USER", "dev8"}});
+    REQUIRE_FALSE(other);
+    CHECK(variables(other.error()) == std::vector<std::string>{"DEV8_USER"});
+}
+
+TEST_CASE("fractional seconds are accepted for the stop timeout") {
+    Fixture f;
+    auto config = f.load({{"DEV8_STOP_TIMEOUT", "0.5"}, {"DEV8_TOKEN_REFRESH_INTERVAL", "1"}});
+    REQUIRE(config);
+    CHECK(config->stop_timeout == std::chrono::milliseconds(500));
+    CHECK(config->token_refresh_interval == std::chrono::seconds(1));
+}
+
+TEST_CASE("an unknown DEV8_ variable is a warning, not an error") {
+    Fixture f;
+    auto config = f.load({{"DEV8_STOP_TIMOUT", "3"}});
+    REQUIRE(config);
+    REQUIRE(config->warnings.size() == 1);
+    CHECK_THAT(config->warnings[0], Catch::Contains("DEV8_STOP_TIMOUT"));
+}
+
+TEST_CASE("services.d files are loaded in name order with their defaults") {
+    Fixture f;
+    f.dir.write("services.d/20-b.json", R"({"name": "b", "command": ["sleep", "1"]})");
+    f.dir.write("services.d/10-a.json",
+                R"({"name": "a", "command": ["x"], "restart": "on-failure", "essential": true,
+                    "user": "alice", "env": {"K": "v"}, "ready": {"tcp": 8888}})");
+    f.dir.write("services.d/README", "not a service");
+    auto config = f.load({});
+    REQUIRE(config);
+    REQUIRE(config->services.size() == 2);
+    const auto& a = config->services[0];
+    CHECK(a.name == "a");
+    CHECK(a.user.name == "alice");
+    CHECK(a.essential);
+    CHECK(a.restart == dev8::supervisor::RestartPolicy::OnFailure);
+    CHECK(a.env.at("K") == "v");
+    CHECK(std::get<dev8::supervisor::TcpProbe>(a.ready).port == 8888);
+    const auto& b = config->services[1];
+    CHECK(b.user.name == "dev8");
+    CHECK(b.cwd == "/home/dev8");  // no /workspace here
+    CHECK(b.restart == dev8::supervisor::RestartPolicy::Always);
+}
+
+TEST_CASE("a malformed services.d file is an error naming the file") {
+    Fixture f;
+    auto bad = f.dir.write("services.d/bad.json", "{ not json");
+    auto reserved = f.dir.write("services.d/reserved.json", R"({"name": "sshd", "command": ["x"]})");
+    auto dup1 = f.dir.write("services.d/x1.json", R"({"name": "dup", "command": ["x"]})");
+    auto dup2 = f.dir.write("services.d/x2.json", R"({"name": "dup", "command": ["y"]})");
+    auto config = f.load({});
+    REQUIRE_FALSE(config);
+    CHECK(variables(config.error()) == std::vector<std::string>{bad, reserved, dup2});
+}
+
+TEST_CASE("state dir candidates follow DEV8_STATE_DIR, /run, XDG_RUNTIME_DIR, /tmp") {
+    CHECK(state_dir_candidates(Environment(std::map<std::string, std::string>{{"DEV8_STATE_DIR", "/s"}}), 5) ==
+          std::vector<std::string>{"/s"});
+    CHECK(state_dir_candidates(Environment(std::map<std::string, std::string>{{"XDG_RUNTIME_DIR", "/run/user/5"}}), 5) ==
+          std::vector<std::string>{"/run/dev8", "/run/user/5/dev8", "/tmp/dev8-5"});
+}

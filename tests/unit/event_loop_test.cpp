@@ -1,0 +1,48 @@
+#include <catch2/catch.hpp>
+#include <sys/epoll.h>
+
+#include <thread>
+
+#include "dev8/app/event_loop.h"
+
+using dev8::app::EventLoop;
+using namespace std::chrono_literals;
+
+TEST_CASE("timers fire in deadline order and a cancelled one never fires") {
+    EventLoop loop;
+    std::vector<int> fired;
+    loop.after(30ms, [&] { fired.push_back(3); loop.stop(); });
+    loop.after(10ms, [&] { fired.push_back(1); });
+    auto cancelled = loop.after(20ms, [&] { fired.push_back(2); });
+    loop.cancel(cancelled);
+    loop.run();
+    CHECK(fired == std::vector<int>{1, 3});
+}
+
+TEST_CASE("work posted from another thread runs on the loop") {
+    EventLoop loop;
+    auto loop_thread = std::this_thread::get_id();
+    std::thread::id ran_on;
+    std::thread poster([&] { loop.post([&] { ran_on = std::this_thread::get_id(); loop.stop(); }); });
+    loop.run();
+    poster.join();
+    CHECK(ran_on == loop_thread);
+}
+
+TEST_CASE("a watched descriptor's callback runs when it is readable") {
+    EventLoop loop;
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    std::string got;
+    loop.watch(fds[0], EPOLLIN, [&](uint32_t) {
+        char c;
+        if (::read(fds[0], &c, 1) == 1) got += c;
+        loop.unwatch(fds[0]);
+        loop.stop();
+    });
+    REQUIRE(::write(fds[1], "x", 1) == 1);
+    loop.run();
+    ::close(fds[0]);
+    ::close(fds[1]);
+    CHECK(got == "x");
+}

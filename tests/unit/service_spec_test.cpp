@@ -1,0 +1,55 @@
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "dev8/supervisor/service_spec.h"
+
+using namespace dev8::supervisor;
+
+namespace {
+
+ServiceDefaults defaults() {
+    ServiceDefaults d;
+    d.user.name = "dev8";
+    d.cwd = "/workspace";
+    return d;
+}
+
+std::string error_of(const char* json) {
+    auto spec = parse_service_spec(nlohmann::json::parse(json), defaults());
+    return spec ? "" : spec.error();
+}
+
+}  // namespace
+
+TEST_CASE("service names must be lower-case words and not reserved") {
+    CHECK(is_valid_service_name("jupyter"));
+    CHECK(is_valid_service_name("a-1"));
+    CHECK_FALSE(is_valid_service_name("-a"));
+    CHECK_FALSE(is_valid_service_name("Jupyter"));
+    CHECK_FALSE(is_valid_service_name(""));
+    CHECK(is_reserved_service_name("main"));
+    CHECK(is_reserved_service_name("code-server"));
+}
+
+TEST_CASE("a service file's mistakes are named") {
+    CHECK_THAT(error_of(R"({"command": ["x"]})"), Catch::Contains("\"name\""));
+    CHECK_THAT(error_of(R"({"name": "a"})"), Catch::Contains("\"command\""));
+    CHECK_THAT(error_of(R"({"name": "a", "command": []})"), Catch::Contains("\"command\""));
+    CHECK_THAT(error_of(R"({"name": "a", "command": ["x"], "restart": "sometimes"})"),
+               Catch::Contains("\"restart\""));
+    CHECK_THAT(error_of(R"({"name": "a", "command": ["x"], "ready": {"tcp": 0}})"),
+               Catch::Contains("ready.tcp"));
+    CHECK_THAT(error_of(R"({"name": "a", "command": ["x"], "cwd": "rel"})"), Catch::Contains("\"cwd\""));
+    CHECK_THAT(error_of(R"({"name": "a", "command": ["x"], "colour": "red"})"),
+               Catch::Contains("colour"));
+    CHECK_THAT(error_of(R"({"name": "a", "command": ["x"], "essential": "yes"})"),
+               Catch::Contains("essential"));
+}
+
+TEST_CASE("an http ready probe is accepted") {
+    auto spec = parse_service_spec(
+        nlohmann::json::parse(R"({"name": "web", "command": ["x"], "ready": {"http": "http://127.0.0.1:1/"}})"),
+        defaults());
+    REQUIRE(spec);
+    CHECK(std::get<HttpProbe>(spec->ready).url == "http://127.0.0.1:1/");
+}
