@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "dev8/app/event_loop.h"
+#include "dev8/process/memory.h"
 #include "dev8/process/reaper.h"
 #include "dev8/process/signals.h"
 #include "dev8/status/status_server.h"
@@ -89,6 +90,8 @@ private:
         init_done_ = true;
         if (supervisor_.stopping()) return;
         supervisor_.start_all();
+        auto released = process::release_code_pages();
+        spdlog::debug("released {} KiB of start-up code from memory", released / 1024);
     }
 
     void read_signals() {

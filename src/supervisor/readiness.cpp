@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <mutex>
@@ -43,7 +44,11 @@ bool http_answers(const std::string& url, std::chrono::milliseconds timeout,
 
 bool probe_once(const ReadyProbe& probe, std::chrono::milliseconds timeout,
                 const std::function<bool()>& cancelled) {
-    if (auto* tcp = std::get_if<TcpProbe>(&probe)) return tcp_connects(tcp->port, timeout);
+    // A loopback connect is answered at once; a short wait keeps a stop from
+    // waiting on the probe thread.
+    if (auto* tcp = std::get_if<TcpProbe>(&probe)) {
+        return tcp_connects(tcp->port, std::min(timeout, std::chrono::milliseconds(50)));
+    }
     if (auto* http = std::get_if<HttpProbe>(&probe)) return http_answers(http->url, timeout, cancelled);
     return true;
 }

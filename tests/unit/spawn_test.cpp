@@ -120,7 +120,10 @@ TEST_CASE("a child inherits none of our descriptors") {
     auto out = read_all(child->stdout_fd.get());
     reap_until(reaper, *child->exit);
     ::close(leaked);
-    CHECK_THAT(out, !Catch::Contains("\n" + std::to_string(leaked) + "\n"));
+    std::string listed = std::to_string(leaked);
+    listed.insert(listed.begin(), '\n');
+    listed.push_back('\n');
+    CHECK_THAT(out, !Catch::Contains(listed));
 }
 
 TEST_CASE("the child environment carries the user's HOME, USER and overrides") {
