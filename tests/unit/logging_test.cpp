@@ -1,0 +1,83 @@
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "dev8/config/secret_registry.h"
+#include "dev8/log/logging.h"
+
+using namespace dev8;
+
+namespace {
+
+// Captures what is written to one of our standard descriptors.
+class Capture {
+public:
+    explicit Capture(int target) : target_(target) {
+        REQUIRE(::pipe2(fds_, O_NONBLOCK) == 0);
+        saved_ = ::dup(target_);
+        ::dup2(fds_[1], target_);
+    }
+    ~Capture() {
+        ::dup2(saved_, target_);
+        ::close(saved_);
+        ::close(fds_[0]);
+        ::close(fds_[1]);
+    }
+    std::string text() {
+        std::string out;
+        char buf[4096];
+        ssize_t n;
+        while ((n = ::read(fds_[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+        return out;
+    }
+
+private:
+    int target_;
+    int fds_[2];
+    int saved_;
+};
+
+}  // namespace
+
+TEST_CASE("relayed service output is prefixed, redacted and kept on its stream") {
+    config::secret_registry().add("sk-relay-secret-123");
+    log::setup(log::Format::Text, spdlog::level::info);
+    Capture out(STDOUT_FILENO);
+    Capture err(STDERR_FILENO);
+    log::relay("jupyter", log::Stream::Out, "key is sk-relay-secret-123");
+    log::relay("jupyter", log::Stream::Err, "warning line");
+    CHECK(out.text() == "[jupyter] key is [redacted]\n");
+    CHECK(err.text() == "[jupyter] warning line\n");
+}
+
+TEST_CASE("json format gives one object a line with service and msg") {
+    log::setup(log::Format::Json, spdlog::level::info);
+    Capture out(STDOUT_FILENO);
+    log::relay("web", log::Stream::Out, "hello \"world\"");
+    auto doc = nlohmann::json::parse(out.text());
+    CHECK(doc["service"] == "web");
+    CHECK(doc["msg"] == "hello \"world\"");
+    CHECK(doc["stream"] == "stdout");
+    log::setup(log::Format::Text, spdlog::level::info);
+}
+
+TEST_CASE("dev8-init's own log lines are redacted") {
+    config::secret_registry().add("ghp_ownlog_secret_456");
+    log::setup(log::Format::Json, spdlog::level::info);
+    Capture err(STDERR_FILENO);
+    spdlog::info("token ghp_ownlog_secret_456 loaded");
+    auto doc = nlohmann::json::parse(err.text());
+    CHECK(doc["msg"] == "token [redacted] loaded");
+    CHECK(doc["level"] == "info");
+    log::setup(log::Format::Text, spdlog::level::info);
+}
+
+TEST_CASE("log formats and levels are parsed by name") {
+    CHECK(log::parse_format("json") == log::Format::Json);
+    CHECK_FALSE(log::parse_format("xml"));
+    CHECK(log::parse_level("trace") == spdlog::level::trace);
+    CHECK(log::parse_level("error") == spdlog::level::err);
+    CHECK_FALSE(log::parse_level("loud"));
+}
