@@ -51,7 +51,8 @@ void EventLoop::unwatch(int fd) {
     watch_ids_.erase(it);
 }
 
-EventLoop::TimerId EventLoop::after(std::chrono::milliseconds delay, std::function<void()> callback) {
+EventLoop::TimerId EventLoop::after(std::chrono::milliseconds delay,
+                                    std::function<void()> callback) {
     TimerId id = next_id_++;
     auto deadline = Clock::now() + delay;
     timers_.emplace(std::pair{deadline, id}, std::move(callback));

@@ -39,11 +39,13 @@ supervisor::ServiceSpec main_spec(const config::Config& config, std::vector<std:
 }
 
 class Init {
-public:
-    Init(const config::Config& config, const config::Environment& env, std::vector<std::string> main_command)
+  public:
+    Init(const config::Config& config, const config::Environment& env,
+         std::vector<std::string> main_command)
         : config_(config),
           supervisor_(loop_, reaper_,
-                      {.stop_timeout = config.stop_timeout, .pid1 = ::getpid() == 1,
+                      {.stop_timeout = config.stop_timeout,
+                       .pid1 = ::getpid() == 1,
                        .base_env = child_base_env(env)}),
           steps_(steps::default_steps()),
           status_server_(loop_, [this] { return snapshot(); }),
@@ -55,9 +57,11 @@ public:
         loop_.watch(signal_fd_.get(), EPOLLIN, [this](uint32_t) { read_signals(); });
         auto socket = config_.state_dir + "/status.sock";
         if (auto listening = status_server_.listen(socket, config_.developer.gid); !listening) {
-            spdlog::warn("status socket unavailable ({}); `dev8-init status` and `health` will not answer",
-                         listening.error());
+            spdlog::warn(
+                "status socket unavailable ({}); `dev8-init status` and `health` will not answer",
+                listening.error());
         }
+        add_builtin_services();
         for (const auto& spec : config_.services) supervisor_.add(spec);
         if (!main_command_.empty()) supervisor_.add(main_spec(config_, main_command_));
         supervisor_.on_finished([this](int code) {
@@ -71,19 +75,32 @@ public:
         return exit_code_;
     }
 
-private:
+  private:
     void announce() {
         spdlog::info("dev8-init {} starting as pid {} (developer {}, state dir {})", DEV8_VERSION,
                      ::getpid(), config_.developer.name, config_.state_dir);
         for (const auto& warning : config_.warnings) spdlog::warn("{}", warning);
         if (::getpid() == 1) return;
         if (process::become_subreaper()) {
-            spdlog::warn("not running as PID 1: registered as child subreaper, so orphans of the "
-                         "services are still reaped; use dev8-init as the container's ENTRYPOINT");
+            spdlog::warn(
+                "not running as PID 1: registered as child subreaper, so orphans of the "
+                "services are still reaped; use dev8-init as the container's ENTRYPOINT");
         } else {
-            spdlog::warn("not running as PID 1 and the kernel refused PR_SET_CHILD_SUBREAPER: "
-                         "orphans will not be reaped by dev8-init");
+            spdlog::warn(
+                "not running as PID 1 and the kernel refused PR_SET_CHILD_SUBREAPER: "
+                "orphans will not be reaped by dev8-init");
         }
+    }
+
+    // sshd and code-server are listed like every service; until they are built
+    // in, they are disabled, with the reason.
+    void add_builtin_services() {
+        auto reason = [](config::Toggle toggle, const char* variable) {
+            return toggle == config::Toggle::Off ? std::string(variable) + "=off"
+                                                 : std::string("not built into this release yet");
+        };
+        supervisor_.add_disabled("sshd", reason(config_.sshd, "DEV8_SSHD"));
+        supervisor_.add_disabled("code-server", reason(config_.code_server, "DEV8_CODE_SERVER"));
     }
 
     void init_finished() {
@@ -125,12 +142,16 @@ private:
         status::Snapshot s;
         s.pid = ::getpid();
         s.version = DEV8_VERSION;
-        s.uptime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+        s.uptime_s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
         s.orphans_reaped = reaper_.orphans_reaped();
         s.steps = steps_.statuses();
         s.services = supervisor_.statuses();
         bool ready = supervisor_.all_ready();
-        s.phase = supervisor_.stopping() ? "stopping" : !init_done_ ? "init" : ready ? "running" : "starting";
+        s.phase = supervisor_.stopping() ? "stopping"
+                  : !init_done_          ? "init"
+                  : ready                ? "running"
+                                         : "starting";
         s.healthy = init_done_ && ready && !supervisor_.stopping();
         s.github.state = config_.secrets.github_token ? "unchecked" : "absent";
         return s;

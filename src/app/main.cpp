@@ -15,6 +15,7 @@ using namespace dev8;
 
 constexpr int kExitConfig = 78;
 constexpr int kExitNoSupervisor = 2;
+constexpr int kExitUsage = 64;
 
 const char* const kDescription =
     "dev8-init: the PID 1 of Dev8 development containers.\n"
@@ -49,7 +50,8 @@ std::expected<config::Config, int> load(const config::Environment& env, bool cre
     options.create_state_dir = create_state_dir;
     auto loaded = config::load_config(env, options);
     if (loaded) return *loaded;
-    for (const auto& e : loaded.error()) spdlog::error("invalid configuration: {}: {}", e.variable, e.message);
+    for (const auto& e : loaded.error())
+        spdlog::error("invalid configuration: {}: {}", e.variable, e.message);
     spdlog::error("{} configuration error{}; nothing was started (exit {})", loaded.error().size(),
                   loaded.error().size() == 1 ? "" : "s", kExitConfig);
     return std::unexpected(kExitConfig);
@@ -63,7 +65,8 @@ int query_status(const config::Environment& env, bool json, bool health) {
     }
     if (health) {
         bool healthy = doc->value("healthy", false);
-        std::cout << (healthy ? "healthy" : "unhealthy") << " (phase " << doc->value("phase", "?") << ")\n";
+        std::cout << (healthy ? "healthy" : "unhealthy") << " (phase " << doc->value("phase", "?")
+                  << ")\n";
         return healthy ? 0 : 1;
     }
     std::cout << (json ? doc->dump(2) + "\n" : status::render_text(*doc));
@@ -86,9 +89,12 @@ int main(int argc, char** argv) {
     app.footer(kFooter);
     app.set_version_flag("--version", std::string("dev8-init ") + DEV8_VERSION);
     app.require_subcommand(0, 1);
-    auto* run = app.add_subcommand("run", "Supervise the container (the default); -- CMD ARGS runs a main command");
-    auto* plan = app.add_subcommand("plan", "Print the steps and services that would run; runs nothing");
-    auto* health = app.add_subcommand("health", "Ask the running supervisor: exit 0 healthy, 1 unhealthy, 2 unreachable");
+    auto* run = app.add_subcommand(
+        "run", "Supervise the container (the default); -- CMD ARGS runs a main command");
+    auto* plan =
+        app.add_subcommand("plan", "Print the steps and services that would run; runs nothing");
+    auto* health = app.add_subcommand(
+        "health", "Ask the running supervisor: exit 0 healthy, 1 unhealthy, 2 unreachable");
     auto* status_cmd = app.add_subcommand("status", "Show the running supervisor's state");
     bool json = false;
     status_cmd->add_flag("--json", json, "Print the status document as JSON");
@@ -98,12 +104,12 @@ int main(int argc, char** argv) {
     try {
         app.parse(reversed);
     } catch (const CLI::ParseError& e) {
-        int code = app.exit(e);
-        if (code != 0 && !args.empty() && !args[0].starts_with('-')) {
+        if (app.exit(e) == 0) return 0;  // --help, --version
+        if (!args.empty() && !args[0].starts_with('-')) {
             std::cerr << "To run a program as the main process, put it after --: dev8-init -- "
                       << args[0] << "\n";
         }
-        return code;
+        return kExitUsage;
     }
 
     if (*version) {

@@ -12,7 +12,8 @@ std::string secret_line(const char* name, const std::optional<config::Secret>& s
 }
 
 std::string probe_text(const supervisor::ReadyProbe& probe) {
-    if (auto* tcp = std::get_if<supervisor::TcpProbe>(&probe)) return fmt::format("tcp:{}", tcp->port);
+    if (auto* tcp = std::get_if<supervisor::TcpProbe>(&probe))
+        return fmt::format("tcp:{}", tcp->port);
     if (auto* http = std::get_if<supervisor::HttpProbe>(&probe)) return "http " + http->url;
     return "when started";
 }
@@ -29,8 +30,8 @@ std::string service_line(const supervisor::ServiceSpec& spec) {
 
 std::string render_plan(const config::Config& c, const std::vector<std::string>& main_command) {
     std::string out;
-    out += fmt::format("developer: {} (uid {}, gid {}, home {})\n", c.developer.name, c.developer.uid,
-                       c.developer.gid, c.developer.home);
+    out += fmt::format("developer: {} (uid {}, gid {}, home {})\n", c.developer.name,
+                       c.developer.uid, c.developer.gid, c.developer.home);
     out += fmt::format("workspace: {}\nstate dir: {}\nstop timeout: {:.1f} s\n", c.workspace,
                        c.state_dir, static_cast<double>(c.stop_timeout.count()) / 1000.0);
     out += fmt::format("github: {} (API {})\n", c.github_host, c.github_api_url);
@@ -49,9 +50,10 @@ std::string render_plan(const config::Config& c, const std::vector<std::string>&
     out += "services:\n";
     for (const auto& spec : c.services) out += service_line(spec);
     if (!main_command.empty()) {
-        out += fmt::format("  {:<14} {}\n  {:<14} as {}, in the caller's directory; its exit stops the "
-                           "container\n",
-                           "main", fmt::join(main_command, " "), "", c.developer.name);
+        out += fmt::format(
+            "  {:<14} {}\n  {:<14} as {}, in the caller's directory; its exit stops the "
+            "container\n",
+            "main", fmt::join(main_command, " "), "", c.developer.name);
     }
     if (c.services.empty() && main_command.empty()) out += "  (none)\n";
     for (const auto& warning : c.warnings) out += "warning: " + warning + "\n";

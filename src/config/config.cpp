@@ -104,7 +104,7 @@ std::string trim(std::string_view s) {
 
 // Collects every problem instead of stopping at the first one.
 class Loader {
-public:
+  public:
     Loader(const Environment& env, const LoadOptions& options) : env_(env), options_(options) {}
 
     std::expected<Config, std::vector<ConfigError>> load() {
@@ -123,37 +123,50 @@ public:
         return std::move(config_);
     }
 
-private:
+  private:
     void error(std::string variable, std::string message) {
         errors_.push_back({std::move(variable), std::move(message)});
     }
 
-    std::optional<std::string> get(const std::string& name) const { return env_.get(name); }
+    // An empty variable means unset: env files and compose's ${X:-} produce them.
+    std::optional<std::string> get(const std::string& name) const {
+        auto value = env_.get(name);
+        if (value && value->empty()) return std::nullopt;
+        return value;
+    }
 
     // NAME or NAME_FILE, never both.
     std::optional<Secret> secret(const std::string& name) {
         auto value = get(name);
         auto file = get(name + "_FILE");
-        if (value) secret_registry().add(*value);
+        if (value) register_secret(name, *value);
         if (value && file) {
             error(name + "_FILE", "set together with " + name + "; set only one of them");
             return std::nullopt;
         }
-        if (value) return value->empty() ? std::nullopt : std::optional<Secret>({*value, name});
+        if (value) return Secret{*value, name};
         if (!file) return std::nullopt;
-        if (file->empty()) {
-            error(name + "_FILE", "is empty; it must be the path of a file holding " + name);
-            return std::nullopt;
-        }
         std::string why;
         auto content = read_secret_file(*file, why);
         if (!content) {
             error(name + "_FILE", why);
             return std::nullopt;
         }
-        secret_registry().add(*content);
+        register_secret(name + "_FILE", *content);
         if (content->empty()) return std::nullopt;
         return Secret{*content, name + "_FILE=" + *file};
+    }
+
+    // Shorter values would mask ordinary words all over the log instead of a secret.
+    void register_secret(const std::string& name, const std::string& value) {
+        if (value.size() >= SecretRegistry::kMinLength) {
+            secret_registry().add(value);
+        } else if (!value.empty()) {
+            config_.warnings.push_back(fmt::format(
+                "{} is shorter than {} characters: too short to be told apart in logs, so it is "
+                "not redacted; use a longer value",
+                name, SecretRegistry::kMinLength));
+        }
     }
 
     void load_secrets() {
@@ -164,8 +177,10 @@ private:
             error("GH_TOKEN", "differs from GITHUB_TOKEN; GH_TOKEN is an alias, set only one");
         }
         s.github_token = github ? github : gh;
-        if (auto file = get("GITHUB_TOKEN_FILE")) s.github_token_file = file;
-        else if (auto alias = get("GH_TOKEN_FILE")) s.github_token_file = alias;
+        if (auto file = get("GITHUB_TOKEN_FILE"))
+            s.github_token_file = file;
+        else if (auto alias = get("GH_TOKEN_FILE"))
+            s.github_token_file = alias;
         s.ssh_public_key = secret("SSH_PUBLIC_KEY");
         s.ssh_private_key = secret("SSH_PRIVATE_KEY");
         s.anthropic_api_key = secret("ANTHROPIC_API_KEY");
@@ -190,9 +205,9 @@ private:
     void load_developer() {
         bool root = options_.uid == 0;
         auto invoking = fs::find_account(options_.uid, options_.accounts);
-        auto self = invoking ? *invoking
-                             : fs::anonymous_account(options_.uid, options_.gid,
-                                                     get("HOME").value_or("/"));
+        auto self =
+            invoking ? *invoking
+                     : fs::anonymous_account(options_.uid, options_.gid, get("HOME").value_or("/"));
         auto requested = get("DEV8_USER");
         if (requested && !requested->empty()) {
             auto account = fs::find_account(*requested, options_.accounts);
@@ -213,25 +228,35 @@ private:
 
     void load_paths() {
         if (auto ws = get("DEV8_WORKSPACE")) {
-            if (!ws->starts_with('/')) error("DEV8_WORKSPACE", "must be an absolute path");
-            else config_.workspace = *ws;
+            if (!ws->starts_with('/'))
+                error("DEV8_WORKSPACE", "must be an absolute path");
+            else
+                config_.workspace = *ws;
         }
         if (auto bin = get("DEV8_SSHD_BIN")) {
-            if (!bin->starts_with('/')) error("DEV8_SSHD_BIN", "must be an absolute path (sshd refuses a relative one)");
-            else config_.sshd_bin = *bin;
+            if (!bin->starts_with('/'))
+                error("DEV8_SSHD_BIN", "must be an absolute path (sshd refuses a relative one)");
+            else
+                config_.sshd_bin = *bin;
         }
         if (auto bin = get("DEV8_CODE_SERVER_BIN")) {
-            if (bin->empty()) error("DEV8_CODE_SERVER_BIN", "is empty");
-            else config_.code_server_bin = *bin;
+            if (bin->empty())
+                error("DEV8_CODE_SERVER_BIN", "is empty");
+            else
+                config_.code_server_bin = *bin;
         }
         config_.ssh_host_key_dir = config_.developer.home + "/.local/state/dev8/ssh";
         if (auto dir = get("DEV8_SSH_HOST_KEY_DIR")) {
-            if (!dir->starts_with('/')) error("DEV8_SSH_HOST_KEY_DIR", "must be an absolute path");
-            else config_.ssh_host_key_dir = *dir;
+            if (!dir->starts_with('/'))
+                error("DEV8_SSH_HOST_KEY_DIR", "must be an absolute path");
+            else
+                config_.ssh_host_key_dir = *dir;
         }
         if (auto dir = get("DEV8_SERVICES_DIR")) {
-            if (!dir->starts_with('/')) error("DEV8_SERVICES_DIR", "must be an absolute path");
-            else config_.services_dir = *dir;
+            if (!dir->starts_with('/'))
+                error("DEV8_SERVICES_DIR", "must be an absolute path");
+            else
+                config_.services_dir = *dir;
         }
         load_state_dir();
     }
@@ -255,19 +280,21 @@ private:
                 return;
             }
             if (explicit_dir) {
-                error("DEV8_STATE_DIR", "cannot create or write " + dir +
-                                            (ec ? ": " + ec.message() : ""));
+                error("DEV8_STATE_DIR",
+                      "cannot create or write " + dir + (ec ? ": " + ec.message() : ""));
                 return;
             }
         }
-        error("DEV8_STATE_DIR", "no writable state directory among /run/dev8, "
-                                "$XDG_RUNTIME_DIR/dev8 and /tmp; set DEV8_STATE_DIR");
+        error("DEV8_STATE_DIR",
+              "no writable state directory among /run/dev8, "
+              "$XDG_RUNTIME_DIR/dev8 and /tmp; set DEV8_STATE_DIR");
     }
 
     void load_github() {
         if (auto host = get("DEV8_GITHUB_HOST")) {
             if (!is_valid_host(*host)) {
-                error("DEV8_GITHUB_HOST", "\"" + *host + "\" is not a host name (HOST or HOST:PORT)");
+                error("DEV8_GITHUB_HOST",
+                      "\"" + *host + "\" is not a host name (HOST or HOST:PORT)");
             } else {
                 config_.github_host = *host;
             }
@@ -281,8 +308,10 @@ private:
                 auto comma = rest.find(',');
                 auto item = trim(rest.substr(0, comma));
                 if (!item.empty()) {
-                    if (is_valid_extension(item)) config_.gh_extensions.push_back(item);
-                    else error("DEV8_GH_EXTENSIONS", "\"" + item + "\" is not OWNER/REPO");
+                    if (is_valid_extension(item))
+                        config_.gh_extensions.push_back(item);
+                    else
+                        error("DEV8_GH_EXTENSIONS", "\"" + item + "\" is not OWNER/REPO");
                 }
                 if (comma == std::string_view::npos) break;
                 rest.remove_prefix(comma + 1);
@@ -293,17 +322,23 @@ private:
     void toggle(const char* name, Toggle& field) {
         auto value = get(name);
         if (!value) return;
-        if (*value == "auto") field = Toggle::Auto;
-        else if (*value == "on") field = Toggle::On;
-        else if (*value == "off") field = Toggle::Off;
-        else error(name, "\"" + *value + "\" must be auto, on or off");
+        if (*value == "auto")
+            field = Toggle::Auto;
+        else if (*value == "on")
+            field = Toggle::On;
+        else if (*value == "off")
+            field = Toggle::Off;
+        else
+            error(name, "\"" + *value + "\" must be auto, on or off");
     }
 
     void port(const char* name, uint16_t& field) {
         auto value = get(name);
         if (!value) return;
-        if (auto p = parse_port(*value)) field = *p;
-        else error(name, "\"" + *value + "\" is not a port number from 1 to 65535");
+        if (auto p = parse_port(*value))
+            field = *p;
+        else
+            error(name, "\"" + *value + "\" is not a port number from 1 to 65535");
     }
 
     void load_services() {
@@ -312,9 +347,12 @@ private:
         port("DEV8_CODE_SERVER_PORT", config_.code_server_port);
         port("DEV8_SSH_PORT", config_.ssh_port);
         if (auto auth = get("DEV8_CODE_SERVER_AUTH")) {
-            if (*auth == "password") config_.code_server_auth = CodeServerAuth::Password;
-            else if (*auth == "none") config_.code_server_auth = CodeServerAuth::None;
-            else error("DEV8_CODE_SERVER_AUTH", "\"" + *auth + "\" must be password or none");
+            if (*auth == "password")
+                config_.code_server_auth = CodeServerAuth::Password;
+            else if (*auth == "none")
+                config_.code_server_auth = CodeServerAuth::None;
+            else
+                error("DEV8_CODE_SERVER_AUTH", "\"" + *auth + "\" must be password or none");
         }
     }
 
@@ -323,8 +361,8 @@ private:
         if (!value) return;
         auto seconds = parse_seconds(*value);
         if (!seconds || *seconds < min || *seconds > max) {
-            error(name, fmt::format("\"{}\" must be a number of seconds from {} to {}", *value,
-                                    min, max));
+            error(name, fmt::format("\"{}\" must be a number of seconds from {} to {}", *value, min,
+                                    max));
             return;
         }
         field = std::chrono::milliseconds(static_cast<int64_t>(std::llround(*seconds * 1000)));
@@ -337,12 +375,16 @@ private:
 
     void load_logging() {
         if (auto f = get("DEV8_LOG_FORMAT")) {
-            if (auto format = log::parse_format(*f)) config_.log_format = *format;
-            else error("DEV8_LOG_FORMAT", "\"" + *f + "\" must be text or json");
+            if (auto format = log::parse_format(*f))
+                config_.log_format = *format;
+            else
+                error("DEV8_LOG_FORMAT", "\"" + *f + "\" must be text or json");
         }
         if (auto l = get("DEV8_LOG_LEVEL")) {
-            if (auto level = log::parse_level(*l)) config_.log_level = *level;
-            else error("DEV8_LOG_LEVEL", "\"" + *l + "\" must be trace, debug, info, warn or error");
+            if (auto level = log::parse_level(*l))
+                config_.log_level = *level;
+            else
+                error("DEV8_LOG_LEVEL", "\"" + *l + "\" must be trace, debug, info, warn or error");
         }
     }
 
@@ -455,9 +497,12 @@ std::vector<std::string> state_dir_candidates(const Environment& env, uid_t uid)
 
 std::string_view to_string(Toggle toggle) {
     switch (toggle) {
-        case Toggle::Auto: return "auto";
-        case Toggle::On: return "on";
-        case Toggle::Off: return "off";
+        case Toggle::Auto:
+            return "auto";
+        case Toggle::On:
+            return "on";
+        case Toggle::Off:
+            return "off";
     }
     return "auto";
 }

@@ -72,8 +72,7 @@ std::optional<Account> with_groups(std::optional<Account> account, const Account
 }  // namespace
 
 std::optional<Account> find_account(std::string_view name, const AccountFiles& files) {
-    return with_groups(scan_passwd(files, [&](const Account& a) { return a.name == name; }),
-                       files);
+    return with_groups(scan_passwd(files, [&](const Account& a) { return a.name == name; }), files);
 }
 
 std::optional<Account> find_account(uid_t uid, const AccountFiles& files) {
@@ -81,8 +80,8 @@ std::optional<Account> find_account(uid_t uid, const AccountFiles& files) {
 }
 
 Account anonymous_account(uid_t uid, gid_t gid, std::string home) {
-    return Account{std::to_string(uid), uid, gid, home.empty() ? "/" : std::move(home), "/bin/sh",
-                   {gid}};
+    return Account{std::to_string(uid), uid,  gid, home.empty() ? "/" : std::move(home),
+                   "/bin/sh",           {gid}};
 }
 
 }  // namespace dev8::fs

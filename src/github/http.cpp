@@ -28,8 +28,10 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
         std::string name(line.substr(0, colon));
         std::transform(name.begin(), name.end(), name.begin(), ::tolower);
         auto value = line.substr(colon + 1);
-        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-        while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+            value.remove_prefix(1);
+        while (!value.empty() &&
+               (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
             value.remove_suffix(1);
         }
         (*static_cast<std::map<std::string, std::string>*>(user))[name] = std::string(value);
@@ -70,7 +72,8 @@ std::expected<HttpResponse, std::string> http_get(const HttpRequest& request) {
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
     curl_easy_setopt(c, CURLOPT_USERAGENT, "dev8-init/" DEV8_VERSION);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(request.connect_timeout.count()));
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(request.total_timeout.count()));
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
@@ -81,7 +84,8 @@ std::expected<HttpResponse, std::string> http_get(const HttpRequest& request) {
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, &request.cancelled);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (const char* ca = std::getenv("SSL_CERT_FILE"); ca && *ca) curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+    if (const char* ca = std::getenv("SSL_CERT_FILE"); ca && *ca)
+        curl_easy_setopt(c, CURLOPT_CAINFO, ca);
     CURLcode rc = curl_easy_perform(c);
     if (rc != CURLE_OK) {
         if (rc == CURLE_ABORTED_BY_CALLBACK) return std::unexpected("cancelled");

@@ -32,7 +32,8 @@ void write_all(int fd, std::string_view data) {
 
 std::string timestamp(std::chrono::system_clock::time_point t) {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()) % 1000;
-    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(t)),
+    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z",
+                       fmt::gmtime(std::chrono::system_clock::to_time_t(t)),
                        static_cast<int>(ms.count()));
 }
 
@@ -41,7 +42,7 @@ std::string json_line(nlohmann::json object) {
 }
 
 class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
-protected:
+  protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
         auto text = config::secret_registry().redact({msg.payload.data(), msg.payload.size()});
         auto level = spdlog::level::to_string_view(msg.level);
@@ -79,8 +80,8 @@ std::optional<Format> parse_format(std::string_view text) {
 
 std::optional<spdlog::level::level_enum> parse_level(std::string_view text) {
     static constexpr std::pair<std::string_view, spdlog::level::level_enum> kLevels[] = {
-        {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug},
-        {"info", spdlog::level::info},   {"warn", spdlog::level::warn},
+        {"trace", spdlog::level::trace},  {"debug", spdlog::level::debug},
+        {"info", spdlog::level::info},    {"warn", spdlog::level::warn},
         {"warning", spdlog::level::warn}, {"error", spdlog::level::err},
     };
     for (auto [name, level] : kLevels) {

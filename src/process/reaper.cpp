@@ -10,8 +10,10 @@ namespace dev8::process {
 ExitStatus ExitStatus::from_wait_status(int status) {
     ExitStatus exit;
     exit.at = std::chrono::system_clock::now();
-    if (WIFEXITED(status)) exit.code = WEXITSTATUS(status);
-    else if (WIFSIGNALED(status)) exit.signal = WTERMSIG(status);
+    if (WIFEXITED(status))
+        exit.code = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status))
+        exit.signal = WTERMSIG(status);
     return exit;
 }
 

@@ -8,7 +8,7 @@
 namespace dev8::process {
 namespace {
 
-constexpr int kHandled[] = {SIGCHLD, SIGTERM, SIGINT,  SIGQUIT, SIGHUP,
+constexpr int kHandled[] = {SIGCHLD, SIGTERM, SIGINT,   SIGQUIT, SIGHUP,
                             SIGUSR1, SIGUSR2, SIGWINCH, SIGTTIN, SIGTTOU};
 
 }  // namespace
@@ -40,6 +40,8 @@ std::string signal_name(int sig) {
     return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
 }
 
-bool become_subreaper() { return ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0; }
+bool become_subreaper() {
+    return ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
+}
 
 }  // namespace dev8::process

@@ -1,6 +1,7 @@
 #include "dev8/process/spawn.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -9,7 +10,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <linux/close_range.h>
 
 namespace dev8::process {
 namespace {
@@ -32,13 +32,20 @@ struct ChildFailure {
 
 const char* stage_name(Stage stage) {
     switch (stage) {
-        case Stage::Stdio: return "set up stdio";
-        case Stage::Tty: return "take the terminal";
-        case Stage::Groups: return "set groups";
-        case Stage::Gid: return "set gid";
-        case Stage::Uid: return "set uid";
-        case Stage::Chdir: return "change directory";
-        case Stage::Exec: return "exec";
+        case Stage::Stdio:
+            return "set up stdio";
+        case Stage::Tty:
+            return "take the terminal";
+        case Stage::Groups:
+            return "set groups";
+        case Stage::Gid:
+            return "set gid";
+        case Stage::Uid:
+            return "set uid";
+        case Stage::Chdir:
+            return "change directory";
+        case Stage::Exec:
+            return "exec";
     }
     return "start";
 }
@@ -79,7 +86,8 @@ void reset_signals() {
     }
     int fds[3] = {p.stdin_fd, p.stdout_fd, p.stderr_fd};
     for (int target = 0; target < 3; ++target) {
-        if (fds[target] >= 0 && ::dup2(fds[target], target) < 0) child_fail(report_fd, Stage::Stdio);
+        if (fds[target] >= 0 && ::dup2(fds[target], target) < 0)
+            child_fail(report_fd, Stage::Stdio);
     }
     if (p.switch_user) {
         if (::syscall(SYS_setgroups, p.groups.size(), p.groups.data()) < 0) {
@@ -120,7 +128,8 @@ bool make_pipe(fs::UniqueFd& read_end, fs::UniqueFd& write_end) {
 std::expected<Pipes, SpawnError> open_stdio(const SpawnSpec& spec, Prepared& p) {
     Pipes pipes;
     auto fail = [] {
-        return std::unexpected(SpawnError{126, std::string("cannot create pipes: ") + std::strerror(errno)});
+        return std::unexpected(
+            SpawnError{126, std::string("cannot create pipes: ") + std::strerror(errno)});
     };
     bool needs_null = spec.stdin_mode == Stdio::Null || spec.stdout_mode == Stdio::Null ||
                       spec.stderr_mode == Stdio::Null;
@@ -128,9 +137,12 @@ std::expected<Pipes, SpawnError> open_stdio(const SpawnSpec& spec, Prepared& p) 
         pipes.dev_null.reset(::open("/dev/null", O_RDWR | O_CLOEXEC));
         if (!pipes.dev_null) return fail();
     }
-    if (spec.stdin_mode == Stdio::Pipe && !make_pipe(pipes.child_stdin, pipes.parent_stdin)) return fail();
-    if (spec.stdout_mode == Stdio::Pipe && !make_pipe(pipes.parent_stdout, pipes.child_stdout)) return fail();
-    if (spec.stderr_mode == Stdio::Pipe && !make_pipe(pipes.parent_stderr, pipes.child_stderr)) return fail();
+    if (spec.stdin_mode == Stdio::Pipe && !make_pipe(pipes.child_stdin, pipes.parent_stdin))
+        return fail();
+    if (spec.stdout_mode == Stdio::Pipe && !make_pipe(pipes.parent_stdout, pipes.child_stdout))
+        return fail();
+    if (spec.stderr_mode == Stdio::Pipe && !make_pipe(pipes.parent_stderr, pipes.child_stderr))
+        return fail();
     auto pick = [&](Stdio mode, const fs::UniqueFd& pipe_end) {
         if (mode == Stdio::Pipe) return pipe_end.get();
         if (mode == Stdio::Null) return pipes.dev_null.get();
@@ -143,7 +155,8 @@ std::expected<Pipes, SpawnError> open_stdio(const SpawnSpec& spec, Prepared& p) 
 }
 
 std::expected<Prepared, SpawnError> prepare(const SpawnSpec& spec) {
-    if (spec.argv.empty() || spec.argv[0].empty()) return std::unexpected(SpawnError{127, "empty command"});
+    if (spec.argv.empty() || spec.argv[0].empty())
+        return std::unexpected(SpawnError{127, "empty command"});
     Prepared p;
     auto path = find_executable(spec.argv[0], path_of(spec.env));
     if (!path) return std::unexpected(SpawnError{127, spec.argv[0] + ": command not found"});
@@ -213,7 +226,8 @@ std::expected<SpawnedChild, SpawnError> spawn(const SpawnSpec& spec, Reaper& rea
     if (!pipes) return std::unexpected(pipes.error());
     fs::UniqueFd report_read, report_write;
     if (!make_pipe(report_read, report_write)) {
-        return std::unexpected(SpawnError{126, std::string("cannot create a pipe: ") + std::strerror(errno)});
+        return std::unexpected(
+            SpawnError{126, std::string("cannot create a pipe: ") + std::strerror(errno)});
     }
 
     SpawnedChild child;

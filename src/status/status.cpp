@@ -1,13 +1,13 @@
 #include "dev8/status/status.h"
 
+#include <fmt/chrono.h>
+#include <fmt/format.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fmt/chrono.h>
-#include <fmt/format.h>
 
 #include "dev8/fs/unique_fd.h"
 
@@ -107,9 +107,10 @@ std::expected<Json, std::string> query(const std::vector<std::string>& state_dir
 }
 
 std::string render_text(const Json& s) {
-    std::string out = fmt::format("phase: {}   healthy: {}   uptime: {:.1f}s   orphans reaped: {}\n",
-                                  s.value("phase", "?"), s.value("healthy", false) ? "yes" : "no",
-                                  s.value("uptime_s", 0.0), s.value("orphans_reaped", 0));
+    std::string out =
+        fmt::format("phase: {}   healthy: {}   uptime: {:.1f}s   orphans reaped: {}\n",
+                    s.value("phase", "?"), s.value("healthy", false) ? "yes" : "no",
+                    s.value("uptime_s", 0.0), s.value("orphans_reaped", 0));
     for (const auto& d : s.value("degraded", Json::array())) {
         out += fmt::format("degraded: {}\n", d.get<std::string>());
     }

@@ -34,7 +34,8 @@ std::expected<void, std::string> StatusServer::listen(const std::string& path, g
     auto fail = [&](const char* what) {
         return std::unexpected(path + ": " + what + ": " + std::strerror(errno));
     };
-    if (::bind(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) return fail("bind");
+    if (::bind(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+        return fail("bind");
     if (::geteuid() == 0 && ::chown(path.c_str(), 0, gid) < 0) return fail("chown");
     if (::chmod(path.c_str(), 0660) < 0) return fail("chmod");
     if (::listen(sock.get(), 16) < 0) return fail("listen");
@@ -46,7 +47,8 @@ std::expected<void, std::string> StatusServer::listen(const std::string& path, g
 
 void StatusServer::accept_clients() {
     for (;;) {
-        fs::UniqueFd client(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        fs::UniqueFd client(
+            ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (!client) return;
         int fd = client.get();
         pending_[fd] = {std::move(client), to_json(source_()).dump() + "\n"};

@@ -9,16 +9,21 @@ namespace {
 
 std::string_view state_name(StepResult::State state) {
     switch (state) {
-        case StepResult::State::Ok: return "ok";
-        case StepResult::State::Skipped: return "skipped";
-        case StepResult::State::Failed: return "failed";
+        case StepResult::State::Ok:
+            return "ok";
+        case StepResult::State::Skipped:
+            return "skipped";
+        case StepResult::State::Failed:
+            return "failed";
     }
     return "failed";
 }
 
 }  // namespace
 
-std::vector<std::unique_ptr<Step>> default_steps() { return {}; }
+std::vector<std::unique_ptr<Step>> default_steps() {
+    return {};
+}
 
 StepRunner::StepRunner(std::vector<std::unique_ptr<Step>> steps) : steps_(std::move(steps)) {
     for (const auto& step : steps_) {
@@ -28,16 +33,19 @@ StepRunner::StepRunner(std::vector<std::unique_ptr<Step>> steps) : steps_(std::m
     }
 }
 
-StepRunner::~StepRunner() { request_stop(); }
+StepRunner::~StepRunner() {
+    request_stop();
+}
 
 void StepRunner::start(const config::Config& config, process::Reaper& reaper,
                        std::function<void()> on_done) {
-    thread_ = std::jthread([this, &config, &reaper, on_done = std::move(on_done)](std::stop_token stop) {
-        run_all(stop, config, reaper, on_done);
-    });
+    thread_ = std::jthread([this, &config, &reaper, on_done = std::move(on_done)](
+                               std::stop_token stop) { run_all(stop, config, reaper, on_done); });
 }
 
-void StepRunner::request_stop() { thread_.request_stop(); }
+void StepRunner::request_stop() {
+    thread_.request_stop();
+}
 
 std::vector<status::StepStatus> StepRunner::statuses() const {
     std::lock_guard lock(mutex_);
@@ -49,8 +57,8 @@ void StepRunner::update(size_t index, const status::StepStatus& status) {
     statuses_[index] = status;
 }
 
-void StepRunner::run_all(std::stop_token stop, const config::Config& config, process::Reaper& reaper,
-                         const std::function<void()>& on_done) {
+void StepRunner::run_all(std::stop_token stop, const config::Config& config,
+                         process::Reaper& reaper, const std::function<void()>& on_done) {
     for (size_t i = 0; i < steps_.size() && !stop.stop_requested(); ++i) {
         auto& step = *steps_[i];
         status::StepStatus status;
@@ -66,7 +74,8 @@ void StepRunner::run_all(std::stop_token stop, const config::Config& config, pro
         status.state = std::string(state_name(result.state));
         status.message = result.message;
         update(i, status);
-        auto level = result.state == StepResult::State::Failed ? spdlog::level::warn : spdlog::level::info;
+        auto level =
+            result.state == StepResult::State::Failed ? spdlog::level::warn : spdlog::level::info;
         spdlog::log(level, "step {}: {} ({} ms){}{}", status.name, status.state, status.duration_ms,
                     result.message.empty() ? "" : ": ", result.message);
     }

@@ -10,7 +10,8 @@ Backoff::ms Backoff::next(ms last_run, double jitter) {
     for (uint32_t i = 0; i < failures_ && delay < kMax; ++i) delay *= 2;
     delay = std::min(delay, kMax);
     ++failures_;
-    auto spread = static_cast<int64_t>(static_cast<double>(delay.count()) * 0.1 * std::clamp(jitter, -1.0, 1.0));
+    auto spread = static_cast<int64_t>(static_cast<double>(delay.count()) * 0.1 *
+                                       std::clamp(jitter, -1.0, 1.0));
     return ms(delay.count() + spread);
 }
 

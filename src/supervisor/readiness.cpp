@@ -35,8 +35,11 @@ bool tcp_connects(uint16_t port, std::chrono::milliseconds timeout) {
 
 bool http_answers(const std::string& url, std::chrono::milliseconds timeout,
                   const std::function<bool()>& cancelled) {
-    auto response = github::http_get({.url = url, .headers = {}, .connect_timeout = timeout,
-                                      .total_timeout = timeout * 4, .cancelled = cancelled});
+    auto response = github::http_get({.url = url,
+                                      .headers = {},
+                                      .connect_timeout = timeout,
+                                      .total_timeout = timeout * 4,
+                                      .cancelled = cancelled});
     return response && response->status >= 200 && response->status < 400;
 }
 
@@ -49,7 +52,8 @@ bool probe_once(const ReadyProbe& probe, std::chrono::milliseconds timeout,
     if (auto* tcp = std::get_if<TcpProbe>(&probe)) {
         return tcp_connects(tcp->port, std::min(timeout, std::chrono::milliseconds(50)));
     }
-    if (auto* http = std::get_if<HttpProbe>(&probe)) return http_answers(http->url, timeout, cancelled);
+    if (auto* http = std::get_if<HttpProbe>(&probe))
+        return http_answers(http->url, timeout, cancelled);
     return true;
 }
 

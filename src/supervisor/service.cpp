@@ -22,8 +22,9 @@ std::string describe(const process::ExitStatus& exit) {
 }
 
 double jitter() {
-    static std::minstd_rand rng(static_cast<unsigned>(::getpid()) ^
-                                static_cast<unsigned>(steady_clock::now().time_since_epoch().count()));
+    static std::minstd_rand rng(
+        static_cast<unsigned>(::getpid()) ^
+        static_cast<unsigned>(steady_clock::now().time_since_epoch().count()));
     return std::uniform_real_distribution<double>(-1.0, 1.0)(rng);
 }
 
@@ -35,7 +36,9 @@ OutputRelay::OutputRelay(app::EventLoop& loop, std::string service, log::Stream 
     loop_.watch(fd_.get(), EPOLLIN, [this](uint32_t) { drain(); });
 }
 
-OutputRelay::~OutputRelay() { close(); }
+OutputRelay::~OutputRelay() {
+    close();
+}
 
 void OutputRelay::close() {
     if (!fd_) return;
@@ -133,8 +136,9 @@ void Service::on_exit(const process::ExitStatus& exit) {
         spdlog::info("{}: {}", spec_.name, describe(exit));
         return;
     }
-    bool restart = !spec_.is_main && (spec_.restart == RestartPolicy::Always ||
-                                      (spec_.restart == RestartPolicy::OnFailure && !exit.success()));
+    bool restart =
+        !spec_.is_main && (spec_.restart == RestartPolicy::Always ||
+                           (spec_.restart == RestartPolicy::OnFailure && !exit.success()));
     drain_group();
     if (!restart) {
         state_ = exit.success() ? State::Stopped : State::Failed;
@@ -165,7 +169,9 @@ void Service::start_when_drained() {
     start();
 }
 
-bool Service::group_alive() const { return pgid_ && ::kill(-*pgid_, 0) == 0; }
+bool Service::group_alive() const {
+    return pgid_ && ::kill(-*pgid_, 0) == 0;
+}
 
 // What the last run left in its process group goes before any restart: a
 // killed code-server otherwise leaves a child holding its port.
@@ -203,8 +209,10 @@ void Service::stop() {
         drain_kill_timer_.reset();
     }
     if (readiness_) readiness_->cancel();
-    if (pid_) state_ = State::Stopping;
-    else if (state_ == State::Backoff) state_ = State::Stopped;
+    if (pid_)
+        state_ = State::Stopping;
+    else if (state_ == State::Backoff)
+        state_ = State::Stopped;
 }
 
 void Service::signal_group(int sig) const {
@@ -213,8 +221,8 @@ void Service::signal_group(int sig) const {
 }
 
 status::ServiceStatus Service::status() const {
-    static constexpr const char* kNames[] = {"starting", "ready",   "backoff", "stopping",
-                                             "stopped",  "failed"};
+    static constexpr const char* kNames[] = {"starting", "ready",   "backoff",
+                                             "stopping", "stopped", "failed"};
     status::ServiceStatus s;
     s.name = spec_.name;
     s.state = kNames[static_cast<int>(state_)];

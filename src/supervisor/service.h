@@ -21,12 +21,12 @@ namespace dev8::supervisor {
 
 // Splits a child's pipe into lines and relays each with the service's prefix.
 class OutputRelay {
-public:
+  public:
     OutputRelay(app::EventLoop& loop, std::string service, log::Stream stream, fs::UniqueFd fd);
     ~OutputRelay();
     bool open() const { return static_cast<bool>(fd_); }
 
-private:
+  private:
     void drain();
     void close();
 
@@ -40,7 +40,7 @@ private:
 
 // One supervised program: its state machine, its process group, its restarts.
 class Service {
-public:
+  public:
     enum class State { Starting, Ready, Backoff, Stopping, Stopped, Failed };
 
     Service(Supervisor& supervisor, ServiceSpec spec);
@@ -56,7 +56,7 @@ public:
     std::optional<pid_t> pid() const { return pid_; }
     status::ServiceStatus status() const;
 
-private:
+  private:
     void on_exit(const process::ExitStatus& exit);
     void on_ready(uint64_t generation);
     void schedule_restart(const process::ExitStatus& exit);

@@ -96,17 +96,20 @@ bool is_reserved_service_name(std::string_view name) {
 
 std::string_view to_string(RestartPolicy policy) {
     switch (policy) {
-        case RestartPolicy::Always: return "always";
-        case RestartPolicy::OnFailure: return "on-failure";
-        case RestartPolicy::Never: return "never";
+        case RestartPolicy::Always:
+            return "always";
+        case RestartPolicy::OnFailure:
+            return "on-failure";
+        case RestartPolicy::Never:
+            return "never";
     }
     return "always";
 }
 
 std::expected<ServiceSpec, std::string> parse_service_spec(const Json& doc,
                                                            const ServiceDefaults& defaults) {
-    static const std::vector<std::string> kKnown = {"name",    "command",   "user",  "cwd",
-                                                    "env",     "restart",   "essential", "ready"};
+    static const std::vector<std::string> kKnown = {"name", "command", "user",      "cwd",
+                                                    "env",  "restart", "essential", "ready"};
     if (!doc.is_object()) return Error("must be a JSON object");
     for (const auto& [key, _] : doc.items()) {
         if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end()) {
@@ -123,8 +126,8 @@ std::expected<ServiceSpec, std::string> parse_service_spec(const Json& doc,
     if (is_reserved_service_name(spec.name)) {
         return Error("\"name\" \"" + spec.name + "\" is reserved");
     }
-    auto command = doc.contains("command") ? parse_command(doc["command"])
-                                           : Error("\"command\" is required");
+    auto command =
+        doc.contains("command") ? parse_command(doc["command"]) : Error("\"command\" is required");
     if (!command) return Error(command.error());
     spec.command = std::move(*command);
 

@@ -19,8 +19,12 @@ void Supervisor::add(ServiceSpec spec) {
 }
 
 void Supervisor::add_disabled(const std::string& name, const std::string& reason) {
-    disabled_.push_back({.name = name, .state = "disabled", .pid = {}, .restarts = 0,
-                         .last_exit = {}, .message = reason});
+    disabled_.push_back({.name = name,
+                         .state = "disabled",
+                         .pid = {},
+                         .restarts = 0,
+                         .last_exit = {},
+                         .message = reason});
 }
 
 void Supervisor::start_all() {
@@ -40,7 +44,8 @@ void Supervisor::forward_to_main(int sig) {
     for (auto& service : services_) {
         if (!service->spec().is_main) continue;
         if (auto pid = service->pid()) {
-            spdlog::debug("forwarding {} to the main command (pid {})", process::signal_name(sig), *pid);
+            spdlog::debug("forwarding {} to the main command (pid {})", process::signal_name(sig),
+                          *pid);
             ::kill(*pid, sig);
         }
     }
@@ -78,7 +83,8 @@ void Supervisor::check_finished(bool no_children) {
     if (on_finished_) on_finished_(exit_code());
 }
 
-void Supervisor::service_ended(Service& service, const process::ExitStatus& exit, bool will_restart) {
+void Supervisor::service_ended(Service& service, const process::ExitStatus& exit,
+                               bool will_restart) {
     if (service.spec().is_main) {
         main_exit_code_ = exit.shell_code();
         stop();

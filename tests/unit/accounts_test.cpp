@@ -1,6 +1,7 @@
+#include "dev8/fs/accounts.h"
+
 #include <catch2/catch.hpp>
 
-#include "dev8/fs/accounts.h"
 #include "temp_dir.h"
 
 namespace {

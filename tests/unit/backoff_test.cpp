@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "dev8/supervisor/backoff.h"
+
+#include <catch2/catch.hpp>
 
 using dev8::supervisor::Backoff;
 using ms = std::chrono::milliseconds;

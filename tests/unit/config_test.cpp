@@ -1,8 +1,9 @@
+#include "dev8/config/config.h"
+
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 
-#include "dev8/config/config.h"
 #include "dev8/config/secret_registry.h"
 #include "temp_dir.h"
 
@@ -186,7 +187,8 @@ TEST_CASE("services.d files are loaded in name order with their defaults") {
 TEST_CASE("a malformed services.d file is an error naming the file") {
     Fixture f;
     auto bad = f.dir.write("services.d/bad.json", "{ not json");
-    auto reserved = f.dir.write("services.d/reserved.json", R"({"name": "sshd", "command": ["x"]})");
+    auto reserved =
+        f.dir.write("services.d/reserved.json", R"({"name": "sshd", "command": ["x"]})");
     auto dup1 = f.dir.write("services.d/x1.json", R"({"name": "dup", "command": ["x"]})");
     auto dup2 = f.dir.write("services.d/x2.json", R"({"name": "dup", "command": ["y"]})");
     auto config = f.load({});
@@ -195,8 +197,33 @@ TEST_CASE("a malformed services.d file is an error naming the file") {
 }
 
 TEST_CASE("state dir candidates follow DEV8_STATE_DIR, /run, XDG_RUNTIME_DIR, /tmp") {
-    CHECK(state_dir_candidates(Environment(std::map<std::string, std::string>{{"DEV8_STATE_DIR", "/s"}}), 5) ==
+    CHECK(state_dir_candidates(
+              Environment(std::map<std::string, std::string>{{"DEV8_STATE_DIR", "/s"}}), 5) ==
           std::vector<std::string>{"/s"});
-    CHECK(state_dir_candidates(Environment(std::map<std::string, std::string>{{"XDG_RUNTIME_DIR", "/run/user/5"}}), 5) ==
-          std::vector<std::string>{"/run/dev8", "/run/user/5/dev8", "/tmp/dev8-5"});
+    CHECK(state_dir_candidates(
+              Environment(std::map<std::string, std::string>{{"XDG_RUNTIME_DIR", "/run/user/5"}}),
+              5) == std::vector<std::string>{"/run/dev8", "/run/user/5/dev8", "/tmp/dev8-5"});
+}
+
+TEST_CASE("an empty variable counts as unset") {
+    Fixture f;
+    auto file = f.dir.write("token", "ghp_from_the_file_1");
+    auto config = f.load({{"GITHUB_TOKEN", ""},
+                          {"GITHUB_TOKEN_FILE", file},
+                          {"DEV8_WORKSPACE", ""},
+                          {"DEV8_SSH_PORT", ""}});
+    REQUIRE(config);
+    CHECK(config->secrets.github_token->value == "ghp_from_the_file_1");
+    CHECK(config->workspace == "/workspace");
+    CHECK(config->ssh_port == 2222);
+}
+
+TEST_CASE("a secret too short to redact is used but warned about") {
+    Fixture f;
+    auto config = f.load({{"PASSWORD", "abc"}});
+    REQUIRE(config);
+    CHECK(config->secrets.password->value == "abc");
+    REQUIRE(config->warnings.size() == 1);
+    CHECK_THAT(config->warnings[0], Catch::Contains("PASSWORD"));
+    CHECK(secret_registry().redact("abc") == "abc");
 }

@@ -1,9 +1,9 @@
-#include <catch2/catch.hpp>
+#include "dev8/app/event_loop.h"
+
 #include <sys/epoll.h>
 
+#include <catch2/catch.hpp>
 #include <thread>
-
-#include "dev8/app/event_loop.h"
 
 using dev8::app::EventLoop;
 using namespace std::chrono_literals;
@@ -11,7 +11,10 @@ using namespace std::chrono_literals;
 TEST_CASE("timers fire in deadline order and a cancelled one never fires") {
     EventLoop loop;
     std::vector<int> fired;
-    loop.after(30ms, [&] { fired.push_back(3); loop.stop(); });
+    loop.after(30ms, [&] {
+        fired.push_back(3);
+        loop.stop();
+    });
     loop.after(10ms, [&] { fired.push_back(1); });
     auto cancelled = loop.after(20ms, [&] { fired.push_back(2); });
     loop.cancel(cancelled);
@@ -23,7 +26,12 @@ TEST_CASE("work posted from another thread runs on the loop") {
     EventLoop loop;
     auto loop_thread = std::this_thread::get_id();
     std::thread::id ran_on;
-    std::thread poster([&] { loop.post([&] { ran_on = std::this_thread::get_id(); loop.stop(); }); });
+    std::thread poster([&] {
+        loop.post([&] {
+            ran_on = std::this_thread::get_id();
+            loop.stop();
+        });
+    });
     loop.run();
     poster.join();
     CHECK(ran_on == loop_thread);

@@ -1,3 +1,5 @@
+#include "dev8/log/logging.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -5,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "dev8/config/secret_registry.h"
-#include "dev8/log/logging.h"
 
 using namespace dev8;
 
@@ -13,7 +14,7 @@ namespace {
 
 // Captures what is written to one of our standard descriptors.
 class Capture {
-public:
+  public:
     explicit Capture(int target) : target_(target) {
         REQUIRE(::pipe2(fds_, O_NONBLOCK) == 0);
         saved_ = ::dup(target_);
@@ -33,7 +34,7 @@ public:
         return out;
     }
 
-private:
+  private:
     int target_;
     int fds_[2];
     int saved_;

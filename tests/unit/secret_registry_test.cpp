@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "dev8/config/secret_registry.h"
+
+#include <catch2/catch.hpp>
 
 using dev8::config::SecretRegistry;
 
@@ -26,10 +26,12 @@ TEST_CASE("a longer secret is redacted whole even when a shorter one is its pref
 
 TEST_CASE("each line of a multi-line secret is redacted on its own") {
     SecretRegistry registry;
-    registry.add("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\nQyNTUxOQAAACDx\n"
-                 "-----END OPENSSH PRIVATE KEY-----");
+    registry.add(
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\nQyNTUxOQAAACDx\n"
+        "-----END OPENSSH PRIVATE KEY-----");
     CHECK(registry.redact("line: b3BlbnNzaC1rZXktdjEAAAAA") == "line: [redacted]");
-    CHECK(registry.redact("-----END OPENSSH PRIVATE KEY-----") == "-----END OPENSSH PRIVATE KEY-----");
+    CHECK(registry.redact("-----END OPENSSH PRIVATE KEY-----") ==
+          "-----END OPENSSH PRIVATE KEY-----");
 }
 
 TEST_CASE("an empty secret registers nothing") {

@@ -1,7 +1,7 @@
+#include "dev8/supervisor/service_spec.h"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
-
-#include "dev8/supervisor/service_spec.h"
 
 using namespace dev8::supervisor;
 
@@ -39,7 +39,8 @@ TEST_CASE("a service file's mistakes are named") {
                Catch::Contains("\"restart\""));
     CHECK_THAT(error_of(R"({"name": "a", "command": ["x"], "ready": {"tcp": 0}})"),
                Catch::Contains("ready.tcp"));
-    CHECK_THAT(error_of(R"({"name": "a", "command": ["x"], "cwd": "rel"})"), Catch::Contains("\"cwd\""));
+    CHECK_THAT(error_of(R"({"name": "a", "command": ["x"], "cwd": "rel"})"),
+               Catch::Contains("\"cwd\""));
     CHECK_THAT(error_of(R"({"name": "a", "command": ["x"], "colour": "red"})"),
                Catch::Contains("colour"));
     CHECK_THAT(error_of(R"({"name": "a", "command": ["x"], "essential": "yes"})"),
@@ -48,7 +49,8 @@ TEST_CASE("a service file's mistakes are named") {
 
 TEST_CASE("an http ready probe is accepted") {
     auto spec = parse_service_spec(
-        nlohmann::json::parse(R"({"name": "web", "command": ["x"], "ready": {"http": "http://127.0.0.1:1/"}})"),
+        nlohmann::json::parse(
+            R"({"name": "web", "command": ["x"], "ready": {"http": "http://127.0.0.1:1/"}})"),
         defaults());
     REQUIRE(spec);
     CHECK(std::get<HttpProbe>(spec->ready).url == "http://127.0.0.1:1/");

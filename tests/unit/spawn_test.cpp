@@ -1,3 +1,5 @@
+#include "dev8/process/spawn.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -7,14 +9,15 @@
 #include <sstream>
 
 #include "dev8/process/reaper.h"
-#include "dev8/process/spawn.h"
 #include "temp_dir.h"
 
 using namespace dev8::process;
 
 namespace {
 
-std::vector<std::string> plain_env() { return {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}; }
+std::vector<std::string> plain_env() {
+    return {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+}
 
 // Reaps until `exit` is known, as the event loop would on SIGCHLD.
 ExitStatus reap_until(Reaper& reaper, ChildExit& exit) {
@@ -76,13 +79,14 @@ TEST_CASE("a child starts with an empty signal mask and default dispositions") {
     sigemptyset(&blocked);
     sigaddset(&blocked, SIGUSR2);
     pthread_sigmask(SIG_BLOCK, &blocked, &previous);
-    struct sigaction ignore {}, old {};
+    struct sigaction ignore {
+    }, old{};
     ignore.sa_handler = SIG_IGN;
     ::sigaction(SIGUSR1, &ignore, &old);
 
     Reaper reaper;
-    auto child = spawn({.argv = {"grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"}, .env = plain_env()},
-                       reaper);
+    auto child = spawn(
+        {.argv = {"grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"}, .env = plain_env()}, reaper);
     REQUIRE(child);
     auto out = read_all(child->stdout_fd.get());
     reap_until(reaper, *child->exit);

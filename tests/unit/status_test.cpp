@@ -1,7 +1,8 @@
+#include "dev8/status/status.h"
+
 #include <catch2/catch.hpp>
 
 #include "dev8/process/descendants.h"
-#include "dev8/status/status.h"
 #include "temp_dir.h"
 
 using namespace dev8;
@@ -13,13 +14,16 @@ TEST_CASE("the status document has the fields of DESIGN.md section 8") {
     s.steps.push_back({"ssh-keys", "ok", 3, ""});
     process::ExitStatus exit{1, std::nullopt, std::chrono::system_clock::time_point{}};
     s.services.push_back({"sshd", "ready", 42, 2, exit, ""});
-    s.services.push_back({"code-server", "disabled", std::nullopt, 0, std::nullopt, "not installed"});
+    s.services.push_back(
+        {"code-server", "disabled", std::nullopt, 0, std::nullopt, "not installed"});
     auto doc = status::to_json(s);
     CHECK(doc["phase"] == "running");
     CHECK(doc["healthy"] == true);
     CHECK(doc["degraded"].is_array());
     CHECK(doc["orphans_reaped"] == 0);
-    CHECK(doc["steps"][0] == nlohmann::json{{"name", "ssh-keys"}, {"state", "ok"}, {"duration_ms", 3}, {"message", ""}});
+    CHECK(
+        doc["steps"][0] ==
+        nlohmann::json{{"name", "ssh-keys"}, {"state", "ok"}, {"duration_ms", 3}, {"message", ""}});
     CHECK(doc["services"][0]["pid"] == 42);
     CHECK(doc["services"][0]["restarts"] == 2);
     CHECK(doc["services"][0]["last_exit"] ==

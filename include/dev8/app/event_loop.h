@@ -17,7 +17,7 @@ namespace dev8::app {
 // timerfd (armed only while a timer is pending, so an idle loop never wakes),
 // and an eventfd through which other threads post work.
 class EventLoop {
-public:
+  public:
     using FdCallback = std::function<void(uint32_t events)>;
     using TimerId = uint64_t;
     using Clock = std::chrono::steady_clock;
@@ -36,7 +36,7 @@ public:
     void run();
     void stop() { running_ = false; }
 
-private:
+  private:
     struct Watch {
         int fd;
         std::shared_ptr<FdCallback> callback;

@@ -20,7 +20,7 @@ namespace dev8::config {
 
 // The process environment as a map, so loading can be tested without setenv.
 class Environment {
-public:
+  public:
     Environment() = default;
     explicit Environment(std::map<std::string, std::string> vars) : vars_(std::move(vars)) {}
     static Environment from_process();
@@ -28,7 +28,7 @@ public:
     std::optional<std::string> get(const std::string& name) const;
     const std::map<std::string, std::string>& vars() const { return vars_; }
 
-private:
+  private:
     std::map<std::string, std::string> vars_;
 };
 

@@ -10,8 +10,10 @@ namespace dev8::config {
 // Every secret value the process knows. The log sinks run all text through
 // redact() so a secret never reaches a log line, whoever printed it.
 class SecretRegistry {
-public:
+  public:
     static constexpr std::string_view kMask = "[redacted]";
+    // Below this a value is not told apart from ordinary text (config warns).
+    static constexpr size_t kMinLength = 4;
 
     // Registers the value, and each of its lines when it spans several (a
     // relayed line can only ever hold one line of a private key).
@@ -19,7 +21,7 @@ public:
     std::string redact(std::string_view text) const;
     void clear();
 
-private:
+  private:
     void add_one(std::string_view secret);
 
     mutable std::shared_mutex mutex_;

@@ -28,7 +28,7 @@ struct ExitStatus {
 // worker thread blocks in wait(); the event loop registers a callback, which
 // the reaper calls on the loop thread.
 class ChildExit {
-public:
+  public:
     using Callback = std::function<void(const ExitStatus&)>;
 
     ExitStatus wait();
@@ -39,7 +39,7 @@ public:
 
     void complete(const ExitStatus& status);
 
-private:
+  private:
     mutable std::mutex mutex_;
     std::condition_variable done_;
     std::optional<ExitStatus> status_;
@@ -50,7 +50,7 @@ private:
 // under the reaper's lock, so a child can never be reaped before it is known;
 // anything else that exits is an orphan that was re-parented to us.
 class Reaper {
-public:
+  public:
     struct Result {
         size_t reaped = 0;
         bool no_children = false;  // waitpid said ECHILD: nothing left to wait for
@@ -64,7 +64,7 @@ public:
     uint64_t orphans_reaped() const { return orphans_.load(); }
     size_t registered() const;
 
-private:
+  private:
     mutable std::mutex mutex_;
     std::unordered_map<pid_t, std::shared_ptr<ChildExit>> children_;
     std::atomic<uint64_t> orphans_{0};

@@ -18,9 +18,9 @@ namespace dev8::process {
 enum class Stdio { Inherit, Pipe, Null };
 
 struct SpawnSpec {
-    std::vector<std::string> argv{};  // argv[0] is looked up on the PATH of env
-    std::vector<std::string> env{};   // KEY=VALUE, the child's whole environment
-    std::string cwd{};                // empty: inherit
+    std::vector<std::string> argv{};    // argv[0] is looked up on the PATH of env
+    std::vector<std::string> env{};     // KEY=VALUE, the child's whole environment
+    std::string cwd{};                  // empty: inherit
     std::optional<fs::Account> user{};  // switch uid/gid/groups when it is not us
     bool new_process_group = true;
     bool foreground_tty = false;  // make the child the foreground group of our TTY (stdin)

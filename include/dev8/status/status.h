@@ -28,7 +28,8 @@ struct ServiceStatus {
 };
 
 struct GithubStatus {
-    std::string state = "absent";  // valid|invalid|expired|rate_limited|unreachable|unchecked|absent
+    std::string state =
+        "absent";  // valid|invalid|expired|rate_limited|unreachable|unchecked|absent
     std::optional<std::string> login;
     std::vector<std::string> scopes;
     std::optional<std::string> expires_at;

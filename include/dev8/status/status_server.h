@@ -15,7 +15,7 @@ namespace dev8::status {
 // Serves the status document on a Unix socket: connect, read to EOF. Runs on
 // the event loop; a slow reader never blocks it.
 class StatusServer {
-public:
+  public:
     using SnapshotSource = std::function<Snapshot()>;
 
     StatusServer(app::EventLoop& loop, SnapshotSource source);
@@ -24,7 +24,7 @@ public:
     // Binds `path` (0660, group `gid` when we are root); the error says why not.
     std::expected<void, std::string> listen(const std::string& path, gid_t gid);
 
-private:
+  private:
     void accept_clients();
     void flush(int fd);
 

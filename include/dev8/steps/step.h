@@ -29,7 +29,7 @@ struct StepContext {
 
 // One ordered init step. A failure is a result, never an exception.
 class Step {
-public:
+  public:
     virtual ~Step() = default;
     virtual std::string_view name() const = 0;
     // What run() would do with this configuration, or why it would be skipped.

@@ -17,17 +17,18 @@ std::vector<std::unique_ptr<Step>> default_steps();
 // Runs the steps in order on a worker thread, so the event loop keeps reaping
 // and answering signals while a slow step waits on the network.
 class StepRunner {
-public:
+  public:
     explicit StepRunner(std::vector<std::unique_ptr<Step>> steps);
     ~StepRunner();
 
     // `on_done` is called on the worker thread once every step has run or the
     // stop token fired.
-    void start(const config::Config& config, process::Reaper& reaper, std::function<void()> on_done);
+    void start(const config::Config& config, process::Reaper& reaper,
+               std::function<void()> on_done);
     void request_stop();
     std::vector<status::StepStatus> statuses() const;
 
-private:
+  private:
     void run_all(std::stop_token stop, const config::Config& config, process::Reaper& reaper,
                  const std::function<void()>& on_done);
     void update(size_t index, const status::StepStatus& status);

@@ -7,7 +7,7 @@ namespace dev8::supervisor {
 
 // Restart delays: 1 s doubling to 30 s, back to 1 s once a run lasted 60 s.
 class Backoff {
-public:
+  public:
     using ms = std::chrono::milliseconds;
     static constexpr ms kFirst{1000};
     static constexpr ms kMax{30000};
@@ -18,7 +18,7 @@ public:
     ms next(ms last_run, double jitter = 0.0);
     uint32_t failures() const { return failures_; }
 
-private:
+  private:
     uint32_t failures_ = 0;
 };
 

@@ -21,12 +21,12 @@ std::chrono::milliseconds probe_interval(std::chrono::milliseconds since_start);
 // Polls a probe on its own thread until it succeeds or is stopped; polling
 // ends for good once the service is ready.
 class ReadinessWatch {
-public:
+  public:
     ReadinessWatch(ReadyProbe probe, std::function<void()> on_ready);
     // Ends polling without waiting for the thread (it is joined on destruction).
     void cancel() { thread_.request_stop(); }
 
-private:
+  private:
     std::jthread thread_;
 };
 

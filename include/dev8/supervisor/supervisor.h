@@ -27,7 +27,7 @@ struct SupervisorOptions {
 // stop sequence: SIGTERM to everything at once, SIGKILL after the timeout,
 // done when no child is left.
 class Supervisor {
-public:
+  public:
     Supervisor(app::EventLoop& loop, process::Reaper& reaper, SupervisorOptions options);
     ~Supervisor();
 
@@ -46,9 +46,11 @@ public:
     bool all_ready() const;
     std::vector<status::ServiceStatus> statuses() const;
     // Called once, when stopping and no child is left.
-    void on_finished(std::function<void(int exit_code)> callback) { on_finished_ = std::move(callback); }
+    void on_finished(std::function<void(int exit_code)> callback) {
+        on_finished_ = std::move(callback);
+    }
 
-private:
+  private:
     friend class Service;
     void service_ended(Service& service, const process::ExitStatus& status, bool will_restart);
     void signal_everyone(int sig);
