@@ -43,6 +43,7 @@ class Init {
     Init(const config::Config& config, const config::Environment& env,
          std::vector<std::string> main_command)
         : config_(config),
+          env_(env),
           supervisor_(loop_, reaper_,
                       {.stop_timeout = config.stop_timeout,
                        .pid1 = ::getpid() == 1,
@@ -133,8 +134,19 @@ class Init {
             case SIGTTIN:
             case SIGTTOU:
                 return;
+            case SIGHUP:
+                reload_secrets();
+                supervisor_.forward_to_main(sig);
+                return;
             default:
                 if (process::is_forwarded(sig)) supervisor_.forward_to_main(sig);
+        }
+    }
+
+    void reload_secrets() {
+        spdlog::info("received SIGHUP: re-reading secret files");
+        for (const auto& e : config::reload_secret_files(env_)) {
+            spdlog::warn("{}: {}", e.variable, e.message);
         }
     }
 
@@ -158,6 +170,7 @@ class Init {
     }
 
     const config::Config& config_;
+    const config::Environment& env_;
     EventLoop loop_;
     process::Reaper reaper_;
     supervisor::Supervisor supervisor_;

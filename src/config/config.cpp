@@ -44,6 +44,11 @@ const std::set<std::string, std::less<>> kKnownVariables = {
     "DEV8_LOG_LEVEL",
 };
 
+// Every variable that holds a secret; each also has a NAME_FILE form.
+constexpr const char* kSecretNames[] = {"GITHUB_TOKEN",    "GH_TOKEN",          "SSH_PUBLIC_KEY",
+                                        "SSH_PRIVATE_KEY", "ANTHROPIC_API_KEY", "OPENAI_API_KEY",
+                                        "PASSWORD",        "HASHED_PASSWORD"};
+
 std::optional<std::string> read_secret_file(const std::string& path, std::string& error) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
@@ -465,6 +470,22 @@ std::optional<std::string> Environment::get(const std::string& name) const {
     auto it = vars_.find(name);
     if (it == vars_.end()) return std::nullopt;
     return it->second;
+}
+
+std::vector<ConfigError> reload_secret_files(const Environment& env) {
+    std::vector<ConfigError> errors;
+    for (const char* name : kSecretNames) {
+        auto variable = std::string(name) + "_FILE";
+        auto path = env.get(variable);
+        if (!path || path->empty()) continue;
+        std::string why;
+        auto content = read_secret_file(*path, why);
+        if (!content)
+            errors.push_back({variable, why});
+        else if (content->size() >= SecretRegistry::kMinLength)
+            secret_registry().add(*content);
+    }
+    return errors;
 }
 
 LoadOptions process_load_options() {

@@ -227,3 +227,15 @@ TEST_CASE("a secret too short to redact is used but warned about") {
     CHECK_THAT(config->warnings[0], Catch::Contains("PASSWORD"));
     CHECK(secret_registry().redact("abc") == "abc");
 }
+
+TEST_CASE("re-reading secret files registers a rotated value with the redactor") {
+    Fixture f;
+    auto file = f.dir.write("token", "ghp_first_value_1");
+    Environment env(std::map<std::string, std::string>{{"GITHUB_TOKEN_FILE", file},
+                                                       {"OPENAI_API_KEY_FILE", "/nonexistent/k"}});
+    f.dir.write("token", "ghp_rotated_value_2\n");
+    auto errors = reload_secret_files(env);
+    CHECK(secret_registry().redact("ghp_rotated_value_2") == "[redacted]");
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].variable == "OPENAI_API_KEY_FILE");
+}

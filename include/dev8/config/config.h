@@ -100,6 +100,10 @@ LoadOptions process_load_options();
 std::expected<Config, std::vector<ConfigError>> load_config(const Environment& env,
                                                             const LoadOptions& options);
 
+// Re-reads every NAME_FILE secret (on SIGHUP: a rotated secret must be
+// redacted before anything can log it); the errors name the unreadable files.
+std::vector<ConfigError> reload_secret_files(const Environment& env);
+
 // Only the logging variables, for the first log lines before the full load.
 std::pair<log::Format, spdlog::level::level_enum> logging_settings(const Environment& env);
 
