@@ -1,0 +1,35 @@
+#!/bin/bash
+# make bench: dev8-init against tini, dumb-init and s6-svscan, each as PID 1 of
+# fresh namespaces; prints one table (stdout). See bench/bench.py for what is
+# measured and the BENCH_* knobs (BENCH_IDLE_SECONDS=60 by default).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(dirname "$here")
+
+if [ "$(id -u)" != 0 ]; then
+    echo "bench/run.sh: must run as root (it creates PID, mount and network namespaces)" >&2
+    exit 1
+fi
+
+# The inits to compare (Debian packages) and the tools the bench uses.
+need=()
+command -v tini >/dev/null || need+=(tini)
+command -v dumb-init >/dev/null || need+=(dumb-init)
+command -v s6-svscan >/dev/null || need+=(s6)
+command -v unshare >/dev/null || need+=(util-linux)
+command -v strip >/dev/null || need+=(binutils)
+command -v cc >/dev/null || need+=(gcc)
+[ -x /usr/bin/python3 ] || need+=(python3)
+if [ ${#need[@]} -gt 0 ]; then
+    echo "bench/run.sh: installing ${need[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y --no-install-recommends "${need[@]}" >&2 ||
+        { apt-get update >&2 && apt-get install -y --no-install-recommends "${need[@]}" >&2; }
+fi
+
+export DEV8_INIT=${DEV8_INIT:-$repo/build/dev8-init}
+if [ ! -x "$DEV8_INIT" ]; then
+    echo "bench/run.sh: $DEV8_INIT not found; run 'make build' first" >&2
+    exit 1
+fi
+exec /usr/bin/python3 "$here/bench.py" "$@"
