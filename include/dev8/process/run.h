@@ -1,0 +1,30 @@
+#pragma once
+
+#include <chrono>
+#include <expected>
+#include <stop_token>
+#include <string>
+
+#include "dev8/process/reaper.h"
+#include "dev8/process/spawn.h"
+
+namespace dev8::process {
+
+struct RunResult {
+    ExitStatus exit;
+    std::string out;
+    std::string err;
+    bool timed_out = false;
+    bool stopped = false;  // the stop token fired
+};
+
+// Runs a program to its end from a worker thread: `input` on its stdin (how a
+// token reaches gh without touching argv), stdout and stderr collected. The
+// exit status comes from the reaper like every other child's. On timeout or
+// stop the process group gets SIGTERM, then SIGKILL a second later.
+std::expected<RunResult, SpawnError> run_to_completion(SpawnSpec spec, Reaper& reaper,
+                                                       const std::string& input,
+                                                       std::chrono::milliseconds timeout,
+                                                       std::stop_token stop = {});
+
+}  // namespace dev8::process

@@ -1,0 +1,125 @@
+#include "dev8/process/run.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+
+#include <cerrno>
+
+namespace dev8::process {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+constexpr size_t kMaxCaptured = 1 << 20;
+constexpr auto kKillGrace = 1000ms;
+constexpr auto kPollSlice = 50ms;
+
+void set_nonblocking(int fd) {
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+// Reads what is there; false once the pipe is closed.
+bool drain(fs::UniqueFd& fd, std::string& into) {
+    char buf[8192];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n > 0) {
+            if (into.size() < kMaxCaptured) into.append(buf, static_cast<size_t>(n));
+            continue;
+        }
+        if (n < 0 && (errno == EINTR)) continue;
+        if (n < 0 && errno == EAGAIN) return true;
+        fd.reset();
+        return false;
+    }
+}
+
+class Session {
+  public:
+    Session(SpawnedChild& child, const std::string& input) : child_(child), input_(input) {
+        for (auto* fd : {&child_.stdin_fd, &child_.stdout_fd, &child_.stderr_fd}) {
+            if (*fd) set_nonblocking(fd->get());
+        }
+        if (input_.empty()) child_.stdin_fd.reset();
+    }
+
+    void pump(RunResult& result, std::chrono::milliseconds wait) {
+        pollfd fds[3];
+        nfds_t n = 0;
+        auto add = [&](fs::UniqueFd& fd, short events) {
+            if (fd) fds[n++] = {fd.get(), events, 0};
+        };
+        add(child_.stdin_fd, POLLOUT);
+        add(child_.stdout_fd, POLLIN);
+        add(child_.stderr_fd, POLLIN);
+        if (n == 0) return;
+        ::poll(fds, n, static_cast<int>(wait.count()));
+        write_input();
+        if (child_.stdout_fd) drain(child_.stdout_fd, result.out);
+        if (child_.stderr_fd) drain(child_.stderr_fd, result.err);
+    }
+
+    bool pipes_open() const { return child_.stdout_fd || child_.stderr_fd; }
+
+  private:
+    void write_input() {
+        if (!child_.stdin_fd) return;
+        while (written_ < input_.size()) {
+            ssize_t n =
+                ::write(child_.stdin_fd.get(), input_.data() + written_, input_.size() - written_);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && errno == EAGAIN) return;
+            if (n < 0) break;
+            written_ += static_cast<size_t>(n);
+        }
+        child_.stdin_fd.reset();  // EOF: the program sees the whole input
+    }
+
+    SpawnedChild& child_;
+    const std::string& input_;
+    size_t written_ = 0;
+};
+
+}  // namespace
+
+std::expected<RunResult, SpawnError> run_to_completion(SpawnSpec spec, Reaper& reaper,
+                                                       const std::string& input,
+                                                       std::chrono::milliseconds timeout,
+                                                       std::stop_token stop) {
+    spec.stdin_mode = Stdio::Pipe;
+    spec.stdout_mode = Stdio::Pipe;
+    spec.stderr_mode = Stdio::Pipe;
+    spec.new_process_group = true;
+    auto child = spawn(spec, reaper);
+    if (!child) return std::unexpected(child.error());
+
+    RunResult result;
+    Session session(*child, input);
+    auto deadline = Clock::now() + timeout;
+    std::optional<Clock::time_point> killed_at;
+    for (;;) {
+        if (auto exit = child->exit->status(); exit && !session.pipes_open()) {
+            result.exit = *exit;
+            return result;
+        }
+        bool expired = Clock::now() >= deadline;
+        if (!killed_at && (expired || stop.stop_requested())) {
+            result.timed_out = expired;
+            result.stopped = !expired;
+            ::kill(-child->pid, SIGTERM);
+            killed_at = Clock::now();
+        } else if (killed_at && Clock::now() - *killed_at >= kKillGrace) {
+            ::kill(-child->pid, SIGKILL);
+        }
+        if (session.pipes_open()) {
+            session.pump(result, kPollSlice);
+        } else if (auto exit = child->exit->wait_for(kPollSlice)) {
+            result.exit = *exit;
+            return result;
+        }
+    }
+}
+
+}  // namespace dev8::process
