@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "dev8/process/identity.h"
+
 namespace dev8::steps {
 namespace {
 
@@ -67,7 +69,10 @@ void StepRunner::run_all(std::stop_token stop, const config::Config& config,
         update(i, status);
         auto start = std::chrono::steady_clock::now();
         StepContext context{config, reaper, stop};
-        auto result = step.run(context);
+        auto result = [&] {
+            process::ScopedFsIdentity as_developer(config.developer);
+            return step.run(context);
+        }();
         status.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                  std::chrono::steady_clock::now() - start)
                                  .count();

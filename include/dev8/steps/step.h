@@ -21,6 +21,8 @@ struct StepResult {
 
 // What a step may use: the configuration, the supervisor's reaper for the
 // programs it runs, and a stop token that fires when the container stops.
+// While run() executes, its thread acts on files as the developer
+// (process::ScopedFsIdentity): what it creates belongs to the developer.
 struct StepContext {
     const config::Config& config;
     process::Reaper& reaper;

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <vector>
+
+#include "dev8/fs/accounts.h"
+
+namespace dev8::process {
+
+// Makes the calling thread, and only it, act on files as `account`: its
+// filesystem uid and gid and its supplementary groups change, through raw
+// syscalls that are per thread on Linux (glibc's wrappers would change every
+// thread). Files the thread creates belong to the account, and the kernel
+// checks every path as the account would, so a symlink planted in a home
+// directory cannot steer a root write. Restored on destruction. Does nothing
+// when we are not root or already are the account.
+class ScopedFsIdentity {
+  public:
+    explicit ScopedFsIdentity(const fs::Account& account);
+    ~ScopedFsIdentity();
+    ScopedFsIdentity(const ScopedFsIdentity&) = delete;
+    ScopedFsIdentity& operator=(const ScopedFsIdentity&) = delete;
+
+    bool active() const { return active_; }
+
+  private:
+    bool active_ = false;
+    std::vector<gid_t> saved_groups_;
+};
+
+}  // namespace dev8::process

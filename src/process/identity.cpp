@@ -1,0 +1,35 @@
+#include "dev8/process/identity.h"
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+namespace dev8::process {
+namespace {
+
+// setfsuid/setfsgid return the previous id and cannot report failure directly.
+void set_fs_ids(uid_t uid, gid_t gid) {
+    ::syscall(SYS_setfsgid, gid);
+    ::syscall(SYS_setfsuid, uid);
+}
+
+}  // namespace
+
+ScopedFsIdentity::ScopedFsIdentity(const fs::Account& account) {
+    if (::geteuid() != 0 || account.uid == 0) return;
+    int count = ::getgroups(0, nullptr);
+    saved_groups_.resize(static_cast<size_t>(std::max(count, 0)));
+    if (count > 0) ::getgroups(count, saved_groups_.data());
+    ::syscall(SYS_setgroups, account.groups.size(), account.groups.data());
+    set_fs_ids(account.uid, account.gid);
+    active_ = true;
+}
+
+ScopedFsIdentity::~ScopedFsIdentity() {
+    if (!active_) return;
+    set_fs_ids(0, 0);
+    ::syscall(SYS_setgroups, saved_groups_.size(), saved_groups_.data());
+}
+
+}  // namespace dev8::process

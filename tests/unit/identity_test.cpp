@@ -1,0 +1,51 @@
+#include "dev8/process/identity.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "dev8/fs/atomic_file.h"
+#include "temp_dir.h"
+
+using namespace dev8;
+
+TEST_CASE("a thread acting as the developer creates files the developer owns") {
+    if (::geteuid() != 0) {
+        WARN("needs root");
+        return;
+    }
+    TempDir dir;
+    ::chmod(dir.str().c_str(), 0777);
+    fs::Account dev{"dev", 4321, 4322, dir.str(), "/bin/sh", {4322}};
+    std::thread worker([&] {
+        process::ScopedFsIdentity identity(dev);
+        CHECK(identity.active());
+        REQUIRE(fs::write_file_atomic(dir.str() + "/mine", "x", 0600));
+    });
+    worker.join();
+    struct stat st {};
+    REQUIRE(::stat((dir.str() + "/mine").c_str(), &st) == 0);
+    CHECK(st.st_uid == 4321);
+    CHECK(st.st_gid == 4322);
+    // Other threads kept root.
+    REQUIRE(fs::write_file_atomic(dir.str() + "/root-owned", "x", 0600));
+    REQUIRE(::stat((dir.str() + "/root-owned").c_str(), &st) == 0);
+    CHECK(st.st_uid == 0);
+}
+
+TEST_CASE("acting as the developer cannot write where the developer may not") {
+    if (::geteuid() != 0) {
+        WARN("needs root");
+        return;
+    }
+    TempDir dir;
+    ::chmod(dir.str().c_str(), 0755);  // root's directory
+    fs::Account dev{"dev", 4321, 4322, "/", "/bin/sh", {4322}};
+    std::thread worker([&] {
+        process::ScopedFsIdentity identity(dev);
+        CHECK_FALSE(fs::write_file_atomic(dir.str() + "/nope", "x", 0600));
+    });
+    worker.join();
+}
