@@ -44,6 +44,7 @@ class Init {
          std::vector<std::string> main_command)
         : config_(config),
           env_(env),
+          token_status_(config.secrets.github_token.has_value()),
           supervisor_(loop_, reaper_,
                       {.stop_timeout = config.stop_timeout,
                        .pid1 = ::getpid() == 1,
@@ -69,7 +70,8 @@ class Init {
             exit_code_ = code;
             loop_.stop();
         });
-        steps_.start(config_, reaper_, [this] { loop_.post([this] { init_finished(); }); });
+        steps_.start(config_, reaper_, token_status_,
+                     [this] { loop_.post([this] { init_finished(); }); });
         loop_.run();
         steps_.request_stop();
         spdlog::info("exiting with code {}", exit_code_);
@@ -165,7 +167,8 @@ class Init {
                   : ready                ? "running"
                                          : "starting";
         s.healthy = init_done_ && ready && !supervisor_.stopping();
-        s.github.state = config_.secrets.github_token ? "unchecked" : "absent";
+        s.github = token_status_.snapshot();
+        s.degraded = token_status_.degraded();
         return s;
     }
 
@@ -173,6 +176,7 @@ class Init {
     const config::Environment& env_;
     EventLoop loop_;
     process::Reaper reaper_;
+    github::TokenStatus token_status_;
     supervisor::Supervisor supervisor_;
     steps::StepRunner steps_;
     status::StatusServer status_server_;

@@ -40,9 +40,11 @@ StepRunner::~StepRunner() {
 }
 
 void StepRunner::start(const config::Config& config, process::Reaper& reaper,
-                       std::function<void()> on_done) {
-    thread_ = std::jthread([this, &config, &reaper, on_done = std::move(on_done)](
-                               std::stop_token stop) { run_all(stop, config, reaper, on_done); });
+                       github::TokenStatus& token_status, std::function<void()> on_done) {
+    thread_ = std::jthread([this, &config, &reaper, &token_status,
+                            on_done = std::move(on_done)](std::stop_token stop) {
+        run_all(stop, StepContext{config, reaper, stop, &token_status}, on_done);
+    });
 }
 
 void StepRunner::request_stop() {
@@ -59,8 +61,8 @@ void StepRunner::update(size_t index, const status::StepStatus& status) {
     statuses_[index] = status;
 }
 
-void StepRunner::run_all(std::stop_token stop, const config::Config& config,
-                         process::Reaper& reaper, const std::function<void()>& on_done) {
+void StepRunner::run_all(std::stop_token stop, const StepContext& base,
+                         const std::function<void()>& on_done) {
     for (size_t i = 0; i < steps_.size() && !stop.stop_requested(); ++i) {
         auto& step = *steps_[i];
         status::StepStatus status;
@@ -68,9 +70,9 @@ void StepRunner::run_all(std::stop_token stop, const config::Config& config,
         status.state = "running";
         update(i, status);
         auto start = std::chrono::steady_clock::now();
-        StepContext context{config, reaper, stop};
+        StepContext context = base;
         auto result = [&] {
-            process::ScopedFsIdentity as_developer(config.developer);
+            process::ScopedFsIdentity as_developer(base.config.developer);
             return step.run(context);
         }();
         status.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

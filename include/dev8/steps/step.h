@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "dev8/config/config.h"
+#include "dev8/github/token_status.h"
 #include "dev8/process/reaper.h"
 
 namespace dev8::steps {
@@ -27,6 +28,7 @@ struct StepContext {
     const config::Config& config;
     process::Reaper& reaper;
     std::stop_token stop;
+    github::TokenStatus* token_status = nullptr;  // where github-auth reports the token
 };
 
 // One ordered init step. A failure is a result, never an exception.

@@ -24,12 +24,12 @@ class StepRunner {
     // `on_done` is called on the worker thread once every step has run or the
     // stop token fired.
     void start(const config::Config& config, process::Reaper& reaper,
-               std::function<void()> on_done);
+               github::TokenStatus& token_status, std::function<void()> on_done);
     void request_stop();
     std::vector<status::StepStatus> statuses() const;
 
   private:
-    void run_all(std::stop_token stop, const config::Config& config, process::Reaper& reaper,
+    void run_all(std::stop_token stop, const StepContext& base,
                  const std::function<void()>& on_done);
     void update(size_t index, const status::StepStatus& status);
 
