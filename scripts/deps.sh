@@ -17,7 +17,7 @@ APT_PACKAGES=(
   libssl-dev zlib1g-dev libcurl4-openssl-dev libssh-dev
   dpkg-dev autoconf automake libtool
   util-linux iproute2 procps psmisc python3 python3-pytest
-  openssh-server openssh-client
+  openssh-server openssh-client git gh openssl
   tini dumb-init s6
 )
 

@@ -62,9 +62,10 @@ std::expected<WriteOutcome, std::string> write_file_atomic(const std::string& pa
                                                            std::string_view content, mode_t mode,
                                                            std::optional<FileOwner> owner) {
     if (already_holds(path, content, mode, owner)) return WriteOutcome::Unchanged;
-    auto dir = std::filesystem::path(path).parent_path().string();
-    if (dir.empty()) dir = ".";
-    std::string temp = path + ".dev8-XXXXXX";
+    auto dir = std::filesystem::path(path).parent_path();
+    if (dir.empty()) dir = std::filesystem::current_path();
+    std::string temp = path;
+    temp.append(".dev8-XXXXXX");
     UniqueFd fd(::mkostemp(temp.data(), O_CLOEXEC));
     if (!fd) return std::unexpected(failure(temp, "cannot create"));
     auto fail = [&](const char* what) {

@@ -5,6 +5,9 @@
 #include <chrono>
 
 #include "dev8/process/identity.h"
+#include "dev8/steps/copilot.h"
+#include "dev8/steps/git_config.h"
+#include "dev8/steps/github_auth.h"
 
 namespace dev8::steps {
 namespace {
@@ -24,7 +27,11 @@ std::string_view state_name(StepResult::State state) {
 }  // namespace
 
 std::vector<std::unique_ptr<Step>> default_steps() {
-    return {};
+    std::vector<std::unique_ptr<Step>> steps;
+    steps.push_back(make_github_auth_step());
+    steps.push_back(make_copilot_step());
+    steps.push_back(make_git_config_step());
+    return steps;
 }
 
 StepRunner::StepRunner(std::vector<std::unique_ptr<Step>> steps) : steps_(std::move(steps)) {

@@ -1,5 +1,6 @@
 #include "service.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <termios.h>
@@ -33,6 +34,8 @@ double jitter() {
 OutputRelay::OutputRelay(app::EventLoop& loop, std::string service, log::Stream stream,
                          fs::UniqueFd fd)
     : loop_(loop), service_(std::move(service)), stream_(stream), fd_(std::move(fd)) {
+    // Non-blocking, so a final flush cannot hang on a writer that escaped the stop.
+    ::fcntl(fd_.get(), F_SETFL, ::fcntl(fd_.get(), F_GETFL) | O_NONBLOCK);
     loop_.watch(fd_.get(), EPOLLIN, [this](uint32_t) { drain(); });
 }
 
@@ -48,13 +51,20 @@ void OutputRelay::close() {
     partial_.clear();
 }
 
-void OutputRelay::drain() {
+void OutputRelay::flush() {
+    while (fd_ && drain()) {
+    }
+    close();
+}
+
+bool OutputRelay::drain() {
     char buf[16384];
     ssize_t n = ::read(fd_.get(), buf, sizeof buf);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+    if (n < 0 && errno == EINTR) return true;
+    if (n < 0 && errno == EAGAIN) return false;
     if (n <= 0) {
         close();
-        return;
+        return false;
     }
     partial_.append(buf, static_cast<size_t>(n));
     size_t start = 0;
@@ -67,6 +77,7 @@ void OutputRelay::drain() {
         log::relay(service_, stream_, partial_);
         partial_.clear();
     }
+    return true;
 }
 
 Service::Service(Supervisor& supervisor, ServiceSpec spec)
@@ -215,9 +226,9 @@ void Service::stop() {
         state_ = State::Stopped;
 }
 
-void Service::signal_group(int sig) const {
-    if (pid_) ::kill(-*pid_, sig);
-    if (pgid_ && pgid_ != pid_) ::kill(-*pgid_, sig);
+void Service::flush_output() {
+    if (stdout_relay_) stdout_relay_->flush();
+    if (stderr_relay_) stderr_relay_->flush();
 }
 
 status::ServiceStatus Service::status() const {

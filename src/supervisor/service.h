@@ -25,9 +25,12 @@ class OutputRelay {
     OutputRelay(app::EventLoop& loop, std::string service, log::Stream stream, fs::UniqueFd fd);
     ~OutputRelay();
     bool open() const { return static_cast<bool>(fd_); }
+    // Reads until EOF or until nothing more is there, then closes.
+    void flush();
 
   private:
-    void drain();
+    // false once the pipe is at EOF (or failed) and closed.
+    bool drain();
     void close();
 
     static constexpr size_t kMaxLine = 16 * 1024;
@@ -49,10 +52,15 @@ class Service {
     void start();
     // The supervisor is stopping: no more restarts.
     void stop();
-    void signal_group(int sig) const;
     // After every reap: is the process group of the last run gone yet?
     void on_reaped();
     bool ready() const { return state_ == State::Ready; }
+    // Ended with exit 0 and is not to be restarted: a one-shot job that is done.
+    bool completed() const {
+        return state_ == State::Stopped && last_exit_ && last_exit_->success() && !restart_timer_;
+    }
+    // Relays what is still in the pipes (the container is about to exit).
+    void flush_output();
     std::optional<pid_t> pid() const { return pid_; }
     status::ServiceStatus status() const;
 

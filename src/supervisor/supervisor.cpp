@@ -67,8 +67,10 @@ void Supervisor::stop(std::optional<int> signal) {
     reap();
 }
 
+// Exactly one signal per process: a one-shot SIGTERM handler must not meet a
+// second SIGTERM. As PID 1, kill(-1) reaches every process of the namespace;
+// as a subreaper, every process is below us.
 void Supervisor::signal_everyone(int sig) {
-    for (auto& service : services_) service->signal_group(sig);
     if (options_.pid1) {
         ::kill(-1, sig);
         return;
@@ -79,6 +81,7 @@ void Supervisor::signal_everyone(int sig) {
 void Supervisor::check_finished(bool no_children) {
     if (!stopping_ || finished_ || !no_children) return;
     finished_ = true;
+    for (auto& service : services_) service->flush_output();
     if (kill_timer_) loop_.cancel(*kill_timer_);
     if (on_finished_) on_finished_(exit_code());
 }
@@ -114,7 +117,7 @@ int Supervisor::exit_code() const {
 
 bool Supervisor::all_ready() const {
     for (const auto& service : services_) {
-        if (!service->ready() && !(service->spec().is_main && service->pid())) return false;
+        if (!service->ready() && !service->completed()) return false;
     }
     return true;
 }

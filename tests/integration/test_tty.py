@@ -6,7 +6,7 @@ import select
 import shutil
 import time
 
-DEV8_INIT = os.environ.get("DEV8_INIT", os.path.join(os.path.dirname(__file__), "../../build/dev8-init"))
+from conftest import DEV8_INIT, private_root
 
 
 class Terminal:
@@ -22,11 +22,13 @@ class Terminal:
             "DEV8_SSHD": "off",
             "DEV8_CODE_SERVER": "off",
             "DEV8_STOP_TIMEOUT": "1",
+            "DEV8_GITHUB_HOST": "127.0.0.1:9",
         }
         argv = [shutil.which("unshare"), "--fork", "--pid", "--mount-proc", "--",
                 DEV8_INIT, "--", *main]
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
+            private_root()
             os.execve(argv[0], argv, env)
         self.output = b""
 

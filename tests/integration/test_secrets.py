@@ -1,0 +1,105 @@
+"""DESIGN §3/§10: secret values never appear in dev8-init's output, even when a
+services.d child prints them (relayed output is redacted)."""
+
+import json
+import os
+import signal
+
+import pytest
+
+from conftest import wait_until
+
+GITHUB_TOKEN = "ghp_Zq8testtoken0123456789abcdefABCDEF"
+ANTHROPIC_KEY = "sk-ant-api03-testkey-0123456789-abcdefghij"
+OPENAI_KEY = "sk-proj-openaitestkey-9876543210-zyxwv"  # given through OPENAI_API_KEY_FILE
+SECRETS = [GITHUB_TOKEN, ANTHROPIC_KEY, OPENAI_KEY]
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_secrets_never_appear_in_output_even_when_a_service_prints_them(dev8, log_format):
+    key_file = dev8.path("openai.key")
+    with open(key_file, "w") as f:
+        f.write(OPENAI_KEY + "\r\n")
+    # Prints every secret to stdout and stderr, alone, inside text, and as the
+    # last partial line; then a spawn failure whose error names a secret path.
+    dev8.add_service("leaky", ["sh", "-c",
+                               'echo "token=$GITHUB_TOKEN"; echo "$ANTHROPIC_API_KEY" >&2; '
+                               'echo "openai:$(cat "$OPENAI_API_KEY_FILE")!"; '
+                               'echo "both $GITHUB_TOKEN$ANTHROPIC_API_KEY" >&2; '
+                               ': > "$T/leaked"; printf "%s" "$GITHUB_TOKEN"; exec sleep 1000'])
+    dev8.add_service("badcmd", [f"/nonexistent/{GITHUB_TOKEN}"], restart="never")
+    env = dev8.base_env(GITHUB_TOKEN=GITHUB_TOKEN, ANTHROPIC_API_KEY=ANTHROPIC_KEY,
+                        OPENAI_API_KEY_FILE=key_file, DEV8_LOG_FORMAT=log_format,
+                        DEV8_LOG_LEVEL="debug")
+    dev8.start(env=env)
+    wait_until(lambda: os.path.exists(dev8.path("leaked")) and "openai:" in dev8.stdout
+               and dev8.stderr.count("both") >= 1, 5, message=dev8.diag)
+    dev8.wait_service("badcmd", lambda s: s["state"] == "failed")
+    dev8.signal(signal.SIGTERM)
+    assert dev8.wait(5) == 0
+    out, err = dev8.stdout, dev8.stderr
+    for secret in SECRETS:
+        assert secret not in out, f"secret leaked to stdout:\n{out}"
+        assert secret not in err, f"secret leaked to stderr:\n{err}"
+    # The relayed lines are there, redacted.
+    if log_format == "text":
+        lines = out.splitlines()
+        assert any(l.startswith("[leaky] token=") for l in lines), out
+        assert any(l.startswith("[leaky] openai:") for l in lines), out
+        assert any(l.startswith("[leaky] both ") for l in err.splitlines()), err
+    else:
+        objs = [json.loads(l) for l in out.splitlines() if l.strip()]
+        msgs = [o["msg"] for o in objs if o.get("service") == "leaky"]
+        assert any(m.startswith("token=") for m in msgs), msgs
+        assert any(m.startswith("openai:") for m in msgs), msgs
+        err_objs = [json.loads(l) for l in err.splitlines() if l.strip()]
+        assert any(o.get("service") == "leaky" and o["msg"].startswith("both ") for o in err_objs)
+    # The spawn failure of badcmd was logged (redacted).
+    assert "badcmd" in err and "/nonexistent/" in err
+
+
+def test_secrets_are_not_in_the_status_document(dev8):
+    env = dev8.base_env(GITHUB_TOKEN=GITHUB_TOKEN, ANTHROPIC_API_KEY=ANTHROPIC_KEY)
+    dev8.start(env=env)
+    r = dev8.cli("status", "--json")
+    text = dev8.cli("status")
+    assert r.returncode == 0 and text.returncode == 0
+    for secret in SECRETS:
+        assert secret not in r.stdout and secret not in text.stdout
+    dev8.signal(signal.SIGTERM)
+    assert dev8.wait(5) == 0
+
+
+def test_plan_redacts_secrets(dev8):
+    env = dev8.base_env(GITHUB_TOKEN=GITHUB_TOKEN, ANTHROPIC_API_KEY=ANTHROPIC_KEY)
+    r = dev8.cli("plan", env=env)
+    assert r.returncode == 0, r.stderr
+    for secret in SECRETS:
+        assert secret not in r.stdout and secret not in r.stderr
+
+
+def test_a_rotated_secret_file_is_redacted_after_sighup(dev8):
+    token_file = dev8.path("token")
+    first, rotated = "ghp_firstvalue0123456789abcdefghijklm", "ghp_rotatedvalue9876543210zyxwvutsrq"
+    with open(token_file, "w") as f:
+        f.write(first + "\n")
+    # Prints the token file whenever "$T/print-N" appears.
+    dev8.add_service("printer", ["sh", "-c",
+                                 'n=1; while :; do if [ -e "$T/print-$n" ]; then '
+                                 'echo "token-$n=$(cat "$GITHUB_TOKEN_FILE")"; n=$((n+1)); fi; '
+                                 'sleep 0.02; done'])
+    dev8.start(env=dev8.base_env(GITHUB_TOKEN_FILE=token_file))
+    open(dev8.path("print-1"), "w").close()
+    wait_until(lambda: "[printer] token-1=" in dev8.stdout, 5, message=dev8.diag)
+    tmp = token_file + ".new"
+    with open(tmp, "w") as f:
+        f.write(rotated + "\n")
+    os.rename(tmp, token_file)
+    dev8.signal(signal.SIGHUP)
+    wait_until(lambda: "SIGHUP" in dev8.stderr, 5, message=dev8.diag)
+    open(dev8.path("print-2"), "w").close()
+    wait_until(lambda: "[printer] token-2=" in dev8.stdout, 5, message=dev8.diag)
+    dev8.signal(signal.SIGTERM)
+    assert dev8.wait(5) == 0
+    for secret in (first, rotated):
+        assert secret not in dev8.stdout and secret not in dev8.stderr, dev8.diag()
