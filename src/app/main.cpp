@@ -5,6 +5,8 @@
 
 #include "dev8/app/init.h"
 #include "dev8/config/config.h"
+#include "dev8/fs/accounts.h"
+#include "dev8/github/credential.h"
 #include "dev8/log/logging.h"
 #include "dev8/process/signals.h"
 #include "dev8/status/status.h"
@@ -73,6 +75,13 @@ int query_status(const config::Environment& env, bool json, bool health) {
     return 0;
 }
 
+// git runs the helper as the developer: the token file is in that user's home.
+int serve_git_credential(const config::Environment& env, const std::string& action) {
+    auto account = fs::find_account(::getuid());
+    auto home = account ? account->home : env.get("HOME").value_or("/");
+    return github::serve_git_credential(action, std::cin, std::cout, home);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -99,13 +108,20 @@ int main(int argc, char** argv) {
     bool json = false;
     status_cmd->add_flag("--json", json, "Print the status document as JSON");
     auto* version = app.add_subcommand("version", "Print the version");
+    auto* credential = app.add_subcommand(
+        "git-credential", "git credential helper serving the GitHub token (get|store|erase)");
+    std::string credential_action;
+    credential->add_option("action", credential_action, "git's helper action")
+        ->required()
+        ->check(CLI::IsMember({"get", "store", "erase"}));
 
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     try {
         app.parse(reversed);
     } catch (const CLI::ParseError& e) {
         if (app.exit(e) == 0) return 0;  // --help, --version
-        if (!args.empty() && !args[0].starts_with('-')) {
+        if (dynamic_cast<const CLI::ExtrasError*>(&e) && !args.empty() &&
+            !args[0].starts_with('-')) {
             std::cerr << "To run a program as the main process, put it after --: dev8-init -- "
                       << args[0] << "\n";
         }
@@ -116,6 +132,7 @@ int main(int argc, char** argv) {
         std::cout << "dev8-init " << DEV8_VERSION << "\n";
         return 0;
     }
+    if (*credential) return serve_git_credential(env, credential_action);
     if (*health) return query_status(env, false, true);
     if (*status_cmd) return query_status(env, json, false);
     if (*plan) {

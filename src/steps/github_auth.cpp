@@ -79,7 +79,9 @@ class GithubAuthStep final : public Step {
         if (!developer_program("gh")) return "gh not installed";
         const auto& host = context.config.github_host;
         auto env = gh_env(host);
-        auto current = run_as_developer(context, {"gh", "auth", "token"}, env, {}, 30s);
+        // gh auth token ignores GH_HOST; --hostname accepts host:port here.
+        auto current =
+            run_as_developer(context, {"gh", "auth", "token", "--hostname", host}, env, {}, 30s);
         if (current && current->exit.success() && current->out == token + "\n") {
             return "gh already logged in";
         }

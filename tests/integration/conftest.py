@@ -59,14 +59,17 @@ DEV8_UID = 1000
 _MS_BIND = 4096
 
 
-def developer_root():
+def developer_root(home=None):
     """preexec_fn: private_root, plus the account dev8 (uid 1000, home
-    /home/dev8 on a tmpfs), which only this mount namespace sees."""
+    /home/dev8), which only this mount namespace sees. The home is a fresh
+    tmpfs, or the host directory `home` when it must outlive one run."""
     private_root()
     if _libc.mount(b"tmpfs", b"/home", b"tmpfs", 0, b"mode=0755") != 0:
         raise OSError(ctypes.get_errno(), "mount tmpfs /home")
     os.mkdir("/home/dev8", 0o755)
     os.chown("/home/dev8", DEV8_UID, DEV8_UID)
+    if home and _libc.mount(home.encode(), b"/home/dev8", None, _MS_BIND, None) != 0:
+        raise OSError(ctypes.get_errno(), "bind mount the developer's home")
     for name, entry in (("passwd", f"dev8:x:{DEV8_UID}:{DEV8_UID}:Dev Eight:/home/dev8:/bin/bash\n"),
                         ("group", f"dev8:x:{DEV8_UID}:\n")):
         with open(f"/etc/{name}") as f:
@@ -83,7 +86,10 @@ def developer_root():
 def isolated(preexec_fn=None, developer=False):
     """private_root, then the test's own preexec_fn."""
     def run():
-        developer_root() if developer else private_root()
+        if developer:
+            developer_root(developer if isinstance(developer, str) else None)
+        else:
+            private_root()
         if preexec_fn:
             preexec_fn()
     return run
@@ -289,14 +295,6 @@ class Dev8:
     def signal(self, sig):
         os.kill(self.pid1, sig)
 
-    def as_developer(self, command, timeout=30, env=None):
-        """`command` in a login shell of dev8, inside dev8-init's namespaces
-        (where the dev8 account and its home exist)."""
-        argv = ["nsenter", "-t", str(self.pid1), "-m", "-p", "--",
-                "runuser", "-l", "dev8", "-c", command]
-        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
-                              env=env or {"PATH": PATH, "LANG": "C.UTF-8"})
-
     def in_namespace(self, *argv, timeout=30):
         """A command as root inside dev8-init's mount and PID namespaces."""
         return subprocess.run(["nsenter", "-t", str(self.pid1), "-m", "-p", "--", *argv],
@@ -414,6 +412,20 @@ class Dev8:
                 pass
         self._close_files()
         shutil.rmtree(self.state_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def github():
+    """The loopback GitHub API mock (github_mock.py), shared by the session."""
+    from github_mock import GitHubMock
+    # Readable by the developer too: gh and the steps read the CA as dev8.
+    directory = tempfile.mkdtemp(prefix="d8gh-", dir="/tmp")
+    os.chmod(directory, 0o755)
+    mock = GitHubMock(directory)
+    os.chmod(mock.ca, 0o644)
+    yield mock
+    mock.close()
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture

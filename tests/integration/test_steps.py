@@ -1,0 +1,171 @@
+"""The init steps as a developer meets them: gh, git and the GitHub token,
+against the loopback GitHub mock, with real gh and git."""
+
+import os
+import threading
+import time
+
+import pytest
+
+from conftest import DEV8_UID, UNSHARE_HOST_NET, all_pids, wait_until
+from github_mock import Token
+
+VALID = "ghp_validtoken0123456789abcdefABCDEF01"
+NO_READ_ORG = "ghp_classicnoorg0123456789abcdefABCD"
+REVOKED = "ghp_revokedtoken0123456789abcdefABCD"
+
+
+def start(dev8, github, home=None, **env):
+    """dev8-init as PID 1 for the developer dev8, on the host network (the mock)."""
+    env.setdefault("DEV8_GITHUB_HOST", github.host)
+    env.setdefault("SSL_CERT_FILE", github.ca)
+    dev8.start(env=dev8.base_env(**env), unshare=UNSHARE_HOST_NET, developer=home or True)
+    wait_until(lambda: (dev8.status() or {}).get("phase") in ("starting", "running"), 15,
+               message=dev8.diag)
+    return dev8.status()
+
+
+def step(status, name):
+    return next(s for s in status["steps"] if s["name"] == name)
+
+
+def developer_shell(dev8, command):
+    """A fresh login shell of dev8, as an ssh session would get one."""
+    return dev8.in_namespace("runuser", "-l", "dev8", "-w", "SSL_CERT_FILE,GH_HOST", "-c", command)
+
+
+@pytest.fixture(autouse=True)
+def tokens(github, monkeypatch):
+    # What the developer's shells below need to reach the mock.
+    monkeypatch.setenv("SSL_CERT_FILE", github.ca)
+    monkeypatch.setenv("GH_HOST", github.host)
+    github.tokens[VALID] = Token("valid", login="octocat", scopes="repo, read:org, workflow",
+                                 expires="2099-01-01 00:00:00 UTC")
+    github.tokens[NO_READ_ORG] = Token("valid", login="hubot", scopes="repo")
+    github.tokens[REVOKED] = Token("invalid")
+
+
+def test_the_steps_run_in_order_and_report_their_state(dev8, github):
+    status = start(dev8, github)
+    names = [s["name"] for s in status["steps"]]
+    assert names[:3] == ["github-auth", "copilot", "git-config"]
+    assert step(status, "github-auth") == {**step(status, "github-auth"), "state": "skipped",
+                                           "message": "GITHUB_TOKEN not set"}
+    assert status["github"]["state"] == "absent"
+
+
+def test_a_valid_token_reaches_gh_and_git_for_the_developer(dev8, github):
+    status = start(dev8, github, GITHUB_TOKEN=VALID)
+    auth = step(status, "github-auth")
+    assert auth["state"] == "ok", auth
+    assert status["github"]["state"] == "valid"
+    assert status["github"]["login"] == "octocat"
+    assert "read:org" in status["github"]["scopes"]
+    assert status["github"]["expires_at"] == "2099-01-01T00:00:00Z"
+    assert step(status, "git-config")["state"] == "ok"
+
+    fill = developer_shell(dev8, github,
+                           f"printf 'protocol=https\\nhost={github.host}\\n\\n' | git credential fill")
+    assert f"password={VALID}" in fill.stdout, fill
+    token = developer_shell(dev8, "gh auth token --hostname $GH_HOST")
+    assert token.stdout.strip() == VALID, (token.returncode, token.stderr, auth["message"])
+    gh_status = developer_shell(dev8, "gh auth status")
+    assert gh_status.returncode == 0, gh_status
+    other = developer_shell(dev8, "printf 'protocol=https\\nhost=example.com\\n\\n' | "
+                                          "GIT_TERMINAL_PROMPT=0 git credential fill")
+    assert VALID not in other.stdout
+
+    stat = dev8.in_namespace("stat", "-c", "%a %u", "/home/dev8/.config/dev8/github-credential")
+    assert stat.stdout.split() == ["600", str(DEV8_UID)]
+    hosts = dev8.in_namespace("stat", "-c", "%a %u", "/home/dev8/.config/gh/hosts.yml")
+    assert hosts.stdout.split() == ["600", str(DEV8_UID)]
+
+
+def test_a_token_without_read_org_still_gives_a_working_gh(dev8, github):
+    status = start(dev8, github, GITHUB_TOKEN=NO_READ_ORG)
+    auth = step(status, "github-auth")
+    assert auth["state"] == "ok", auth
+    assert "read:org" in auth["message"]
+    assert developer_shell(dev8, "gh auth token --hostname $GH_HOST").stdout.strip() == NO_READ_ORG
+
+
+def test_an_invalid_token_fails_the_step_but_the_container_is_healthy(dev8, github):
+    status = start(dev8, github, GITHUB_TOKEN=REVOKED)
+    assert step(status, "github-auth")["state"] == "failed"
+    assert "401" in step(status, "github-auth")["message"]
+    wait_until(lambda: dev8.status()["healthy"], 5, message=dev8.diag)
+    status = dev8.status()
+    assert status["github"]["state"] == "invalid"
+    assert "github: token invalid" in status["degraded"]
+    assert REVOKED not in dev8.stderr + dev8.stdout
+
+
+def test_an_unreachable_github_does_not_hold_up_the_container(dev8, github):
+    begun = time.monotonic()
+    status = start(dev8, github, GITHUB_TOKEN=VALID, DEV8_GITHUB_HOST="127.0.0.1:9")
+    wait_until(lambda: dev8.status()["healthy"], 5, message=dev8.diag)
+    assert time.monotonic() - begun < 5
+    auth = step(dev8.status(), "github-auth")
+    assert auth["state"] == "failed" and "unreachable" in auth["message"], auth
+    assert dev8.status()["github"]["state"] == "unreachable"
+
+
+def test_git_identity_is_stored_literally_whatever_it_contains(dev8, github):
+    name = """O'Brien "Bob" $(touch /tmp/pwned) `id` ; \\ end"""
+    status = start(dev8, github, GIT_USER_NAME=name, GIT_USER_EMAIL="bob@example.com")
+    assert step(status, "git-config")["state"] == "ok"
+    got = dev8.in_namespace("runuser", "-u", "dev8", "--", "git", "config", "--global", "user.name")
+    assert got.stdout == name + "\n"
+    assert not os.path.exists("/tmp/pwned")
+
+
+def test_a_second_start_with_the_same_env_changes_no_file(dev8, make_dev8, github, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    os.chown(home, DEV8_UID, DEV8_UID)
+    env = dict(GITHUB_TOKEN=VALID, GIT_USER_NAME="Dev Eight", GIT_USER_EMAIL="dev@example.com")
+    start(dev8, github, home=str(home), **env)
+
+    def snapshot():
+        files = {}
+        for root, _, names in os.walk(home):
+            for n in names:
+                p = os.path.join(root, n)
+                st = os.stat(p)
+                files[p] = (st.st_mtime_ns, open(p, "rb").read())
+        return files
+
+    first = snapshot()
+    assert any(p.endswith(".gitconfig") for p in first)
+    dev8.signal(15)
+    assert dev8.wait(10) == 0
+    again = make_dev8("second-start")
+    status = start(again, github, home=str(home), **env)
+    assert step(status, "git-config")["message"] == "already configured"
+    assert "already logged in" in step(status, "github-auth")["message"]
+    assert snapshot() == first
+
+
+def test_the_token_never_appears_in_any_command_line(dev8, github):
+    seen = []
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            for pid in all_pids():
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        if VALID.encode() in f.read():
+                            seen.append(pid)
+                except OSError:
+                    pass
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        status = start(dev8, github, GITHUB_TOKEN=VALID)
+        assert step(status, "github-auth")["state"] == "ok"
+    finally:
+        done.set()
+        sampler.join()
+    assert seen == []
