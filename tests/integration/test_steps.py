@@ -64,7 +64,7 @@ def test_a_valid_token_reaches_gh_and_git_for_the_developer(dev8, github):
     assert status["github"]["expires_at"] == "2099-01-01T00:00:00Z"
     assert step(status, "git-config")["state"] == "ok"
 
-    fill = developer_shell(dev8, github,
+    fill = developer_shell(dev8,
                            f"printf 'protocol=https\\nhost={github.host}\\n\\n' | git credential fill")
     assert f"password={VALID}" in fill.stdout, fill
     token = developer_shell(dev8, "gh auth token --hostname $GH_HOST")
