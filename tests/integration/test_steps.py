@@ -169,3 +169,21 @@ def test_the_token_never_appears_in_any_command_line(dev8, github):
         done.set()
         sampler.join()
     assert seen == []
+
+
+def test_the_steps_work_when_dev8_init_runs_as_the_developer(dev8, github):
+    os.chown(dev8.state_dir, DEV8_UID, DEV8_UID)
+    as_dev8 = UNSHARE_HOST_NET + ["setpriv", f"--reuid={DEV8_UID}", f"--regid={DEV8_UID}",
+                                  "--init-groups"]
+    env = dev8.base_env(GITHUB_TOKEN=VALID, GIT_USER_NAME="Dev Eight",
+                        DEV8_GITHUB_HOST=github.host, SSL_CERT_FILE=github.ca)
+    dev8.start(env=env, unshare=as_dev8, developer=True)
+    wait_until(lambda: (dev8.status() or {}).get("phase") in ("starting", "running"), 15,
+               message=dev8.diag)
+    status = dev8.status()
+    assert step(status, "github-auth")["state"] == "ok", status["steps"]
+    assert step(status, "git-config")["state"] == "ok", status["steps"]
+    owner = dev8.in_namespace("stat", "-c", "%u", "/home/dev8/.gitconfig",
+                              "/home/dev8/.config/dev8/github-credential")
+    assert owner.stdout.split() == [str(DEV8_UID)] * 2
+    assert developer_shell(dev8, "git config --global user.name").stdout == "Dev Eight\n"
