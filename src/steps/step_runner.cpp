@@ -5,9 +5,12 @@
 #include <chrono>
 
 #include "dev8/process/identity.h"
+#include "dev8/steps/ai_tools.h"
 #include "dev8/steps/copilot.h"
 #include "dev8/steps/git_config.h"
 #include "dev8/steps/github_auth.h"
+#include "dev8/steps/ssh_keys.h"
+#include "dev8/steps/vscode_settings.h"
 
 namespace dev8::steps {
 namespace {
@@ -31,6 +34,9 @@ std::vector<std::unique_ptr<Step>> default_steps() {
     steps.push_back(make_github_auth_step());
     steps.push_back(make_copilot_step());
     steps.push_back(make_git_config_step());
+    steps.push_back(make_ssh_keys_step());
+    steps.push_back(make_vscode_settings_step());
+    steps.push_back(make_ai_tools_step());
     return steps;
 }
 

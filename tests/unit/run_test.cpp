@@ -5,25 +5,12 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "reaping_thread.h"
+
 using namespace dev8::process;
 using namespace std::chrono_literals;
 
 namespace {
-
-// Stands in for the event loop: reaps while a worker waits on its child.
-class ReapingThread {
-  public:
-    explicit ReapingThread(Reaper& reaper)
-        : thread_([&reaper](std::stop_token stop) {
-              while (!stop.stop_requested()) {
-                  reaper.reap();
-                  std::this_thread::sleep_for(2ms);
-              }
-          }) {}
-
-  private:
-    std::jthread thread_;
-};
 
 SpawnSpec shell(const std::string& script) {
     return {.argv = {"sh", "-c", script}, .env = {"PATH=/usr/bin:/bin"}};

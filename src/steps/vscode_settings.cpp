@@ -1,0 +1,121 @@
+#include "dev8/steps/vscode_settings.h"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "dev8/fs/atomic_file.h"
+#include "dev8/fs/jsonc.h"
+
+namespace dev8::steps {
+namespace {
+
+using Members = fs::JsoncObject::Members;
+
+// What Codespaces and Gitpod users expect of a workspace they own: Copilot in
+// every language, no telemetry, no welcome tab or workspace-trust prompt, and
+// edits saved on their own because a browser tab can lose its connection.
+Members managed_defaults() {
+    return {
+        {"github.copilot.enable", nlohmann::json::object({{"*", true}})},
+        {"telemetry.telemetryLevel", "off"},
+        {"workbench.startupEditor", "none"},
+        {"security.workspace.trust.enabled", false},
+        {"files.autoSave", "afterDelay"},
+    };
+}
+
+// The defaults with DEV8_VSCODE_SETTINGS over them, in that order.
+Members managed_settings(const nlohmann::json& extra) {
+    auto members = managed_defaults();
+    for (const auto& [key, value] : extra.items()) {
+        auto same_key = [&key](const auto& member) { return member.first == key; };
+        if (auto it = std::ranges::find_if(members, same_key); it != members.end())
+            it->second = value;
+        else
+            members.emplace_back(key, value);
+    }
+    std::erase_if(members, [](const auto& member) { return member.second.is_null(); });
+    return members;
+}
+
+std::string settings_path(const fs::Account& developer) {
+    return developer.home + "/.local/share/code-server/User/settings.json";
+}
+
+// Dotfile managers link settings.json into a repository: edit the file the
+// link points to rather than replace the link.
+std::string resolve_link(const std::string& path) {
+    std::error_code error;
+    if (!std::filesystem::is_symlink(path, error)) return path;
+    auto target = std::filesystem::canonical(path, error);
+    return error ? path : target.string();
+}
+
+mode_t mode_or_0644(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return 0644;
+    return st.st_mode & 07777;
+}
+
+std::string outcome(size_t added, size_t kept) {
+    auto message = fmt::format("added {} setting{}", added, added == 1 ? "" : "s");
+    if (kept > 0) message += fmt::format(", kept {} set by the user", kept);
+    return message;
+}
+
+class VscodeSettingsStep final : public Step {
+  public:
+    std::string_view name() const override { return "vscode-settings"; }
+
+    std::string plan(const config::Config& config) const override {
+        return fmt::format("add any of {} managed settings missing from {}",
+                           managed_settings(config.vscode_settings).size(),
+                           settings_path(config.developer));
+    }
+
+    StepResult run(StepContext& context) override {
+        auto path = resolve_link(settings_path(context.config.developer));
+        auto text = fs::read_file(path);
+        if (!text) return StepResult::failed(text.error());
+        bool exists = text->has_value();
+        auto document = fs::JsoncObject::parse(std::move(*text).value_or(""));
+        if (!document) {
+            return StepResult::failed(path + ": " + document.error() + "; left untouched");
+        }
+
+        auto wanted = managed_settings(context.config.vscode_settings);
+        Members missing;
+        std::ranges::copy_if(wanted, std::back_inserter(missing),
+                             [&](const auto& member) { return !document->contains(member.first); });
+        if (missing.empty()) {
+            return StepResult::ok(fmt::format("all {} settings already present", wanted.size()));
+        }
+
+        // Only a missing folder is made: ensure_directory would also reset the
+        // mode of one the user chose.
+        auto dir = std::filesystem::path(path).parent_path().string();
+        std::error_code error;
+        if (!exists && !std::filesystem::is_directory(dir, error)) {
+            if (auto made = fs::ensure_directory(dir, 0755); !made) {
+                return StepResult::failed(made.error());
+            }
+        }
+        if (auto written =
+                fs::write_file_atomic(path, document->with_members(missing), mode_or_0644(path));
+            !written) {
+            return StepResult::failed(written.error());
+        }
+        return StepResult::ok(outcome(missing.size(), wanted.size() - missing.size()));
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<Step> make_vscode_settings_step() {
+    return std::make_unique<VscodeSettingsStep>();
+}
+
+}  // namespace dev8::steps
