@@ -1,6 +1,7 @@
 """The init steps as a developer meets them: gh, git and the GitHub token,
 against the loopback GitHub mock, with real gh and git."""
 
+import json
 import os
 import threading
 import time
@@ -13,6 +14,8 @@ from github_mock import Token
 VALID = "ghp_validtoken0123456789abcdefABCDEF01"
 NO_READ_ORG = "ghp_classicnoorg0123456789abcdefABCD"
 REVOKED = "ghp_revokedtoken0123456789abcdefABCD"
+PUBLIC_KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFP5SywAEESrePGdIPEwHJpk4Bceykygtp96z1IgFoCO "
+              "dev@laptop")
 
 
 def start(dev8, github, home=None, **env):
@@ -123,7 +126,9 @@ def test_a_second_start_with_the_same_env_changes_no_file(dev8, make_dev8, githu
     home = tmp_path / "home"
     home.mkdir()
     os.chown(home, DEV8_UID, DEV8_UID)
-    env = dict(GITHUB_TOKEN=VALID, GIT_USER_NAME="Dev Eight", GIT_USER_EMAIL="dev@example.com")
+    env = dict(GITHUB_TOKEN=VALID, GIT_USER_NAME="Dev Eight", GIT_USER_EMAIL="dev@example.com",
+               ANTHROPIC_API_KEY="sk-ant-restart-0123456789", DEV8_WORKSPACE=str(tmp_path),
+               SSH_PUBLIC_KEY=PUBLIC_KEY, DEV8_VSCODE_SETTINGS='{"editor.tabSize": 2}')
     start(dev8, github, home=str(home), **env)
 
     def snapshot():
@@ -187,3 +192,25 @@ def test_the_steps_work_when_dev8_init_runs_as_the_developer(dev8, github):
                               "/home/dev8/.config/dev8/github-credential")
     assert owner.stdout.split() == [str(DEV8_UID)] * 2
     assert developer_shell(dev8, "git config --global user.name").stdout == "Dev Eight\n"
+
+
+def test_a_fresh_login_shell_of_the_developer_has_everything(dev8, github):
+    status = start(dev8, github, GITHUB_TOKEN=VALID, ANTHROPIC_API_KEY="sk-ant-shell-0123456789",
+                   SSH_PUBLIC_KEY=PUBLIC_KEY + "\nnot a key at all\n")
+    states = {s["name"]: s["state"] for s in status["steps"]}
+    assert states == {"github-auth": "ok", "copilot": "skipped", "git-config": "ok",
+                      "ssh-keys": "ok", "vscode-settings": "ok", "ai-tools": "ok"}, status["steps"]
+    assert "line 2" in step(status, "ssh-keys")["message"]
+    assert "not a key at all" not in dev8.stderr + json.dumps(status)
+
+    shell = developer_shell(dev8, 'echo "$ANTHROPIC_API_KEY|$GH_ENTERPRISE_TOKEN"')
+    assert shell.stdout == f"sk-ant-shell-0123456789|{VALID}\n", shell
+    keys = dev8.in_namespace("cat", "/home/dev8/.ssh/authorized_keys").stdout
+    assert PUBLIC_KEY.split()[1] in keys
+    listing = dev8.in_namespace("find", "/home/dev8", "-type", "f", "-printf", "%m %u %p\\n")
+    for line in listing.stdout.splitlines():
+        mode, owner, path = line.split(" ", 2)
+        assert owner == "dev8", line
+        content = dev8.in_namespace("cat", path).stdout
+        if VALID in content or "sk-ant-shell" in content:
+            assert mode == "600", f"a secret in {path} with mode {mode}"
