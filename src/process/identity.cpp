@@ -1,5 +1,6 @@
 #include "dev8/process/identity.h"
 
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -30,6 +31,10 @@ ScopedFsIdentity::~ScopedFsIdentity() {
     if (!active_) return;
     set_fs_ids(0, 0);
     ::syscall(SYS_setgroups, saved_groups_.size(), saved_groups_.data());
+    // The kernel marks a process non-dumpable when its fsuid changes; PID 1
+    // stays what it was before, so `nsenter -t 1` and /proc/1/exe still work
+    // for root in the container.
+    ::prctl(PR_SET_DUMPABLE, 1);
 }
 
 }  // namespace dev8::process

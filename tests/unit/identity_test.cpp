@@ -1,5 +1,6 @@
 #include "dev8/process/identity.h"
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,4 +49,15 @@ TEST_CASE("acting as the developer cannot write where the developer may not") {
         CHECK_FALSE(fs::write_file_atomic(dir.str() + "/nope", "x", 0600));
     });
     worker.join();
+}
+
+TEST_CASE("acting as the developer leaves the process dumpable afterwards") {
+    if (::geteuid() != 0) {
+        WARN("needs root");
+        return;
+    }
+    fs::Account dev{"dev", 4321, 4322, "/", "/bin/sh", {4322}};
+    std::thread worker([&] { process::ScopedFsIdentity identity(dev); });
+    worker.join();
+    CHECK(::prctl(PR_GET_DUMPABLE) == 1);
 }
