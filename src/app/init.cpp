@@ -50,7 +50,10 @@ class Init {
                        .pid1 = ::getpid() == 1,
                        .base_env = child_base_env(env)}),
           steps_(steps::default_steps()),
-          status_server_(loop_, [this] { return snapshot(); }),
+          // A health check every 30 s must not keep the JSON and formatting
+          // code resident between checks.
+          status_server_(
+              loop_, [this] { return snapshot(); }, [] { process::release_code_pages(); }),
           main_command_(std::move(main_command)) {}
 
     int run() {

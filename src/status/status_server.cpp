@@ -12,8 +12,9 @@
 
 namespace dev8::status {
 
-StatusServer::StatusServer(app::EventLoop& loop, SnapshotSource source)
-    : loop_(loop), source_(std::move(source)) {}
+StatusServer::StatusServer(app::EventLoop& loop, SnapshotSource source,
+                           std::function<void()> served)
+    : loop_(loop), source_(std::move(source)), served_(std::move(served)) {}
 
 StatusServer::~StatusServer() {
     for (auto& [fd, _] : pending_) loop_.unwatch(fd);
@@ -75,6 +76,7 @@ void StatusServer::flush(int fd) {
     }
     loop_.unwatch(fd);
     pending_.erase(it);
+    if (served_) served_();
 }
 
 }  // namespace dev8::status

@@ -18,7 +18,8 @@ class StatusServer {
   public:
     using SnapshotSource = std::function<Snapshot()>;
 
-    StatusServer(app::EventLoop& loop, SnapshotSource source);
+    // `served` runs after each answer has been sent in full.
+    StatusServer(app::EventLoop& loop, SnapshotSource source, std::function<void()> served = {});
     ~StatusServer();
 
     // Binds `path` (0660, group `gid` when we are root); the error says why not.
@@ -30,6 +31,7 @@ class StatusServer {
 
     app::EventLoop& loop_;
     SnapshotSource source_;
+    std::function<void()> served_;
     fs::UniqueFd listener_;
     std::string path_;
     std::map<int, std::pair<fs::UniqueFd, std::string>> pending_;  // fd -> (socket, unsent bytes)
