@@ -219,3 +219,25 @@ def test_a_fresh_login_shell_of_the_developer_has_everything(dev8, github):
         content = dev8.in_namespace("cat", path).stdout
         if VALID in content or "sk-ant-shell" in content:
             assert mode == "600", f"a secret in {path} with mode {mode}"
+
+
+@pytest.mark.parametrize("mode, state, says", [
+    ("error", "unreachable", "HTTP 500"),
+    ("rate_limited", "rate_limited", "rate limit"),
+])
+def test_a_github_in_trouble_is_reported_and_the_container_comes_up(dev8, github, mode, state,
+                                                                    says):
+    token = f"ghp_{mode.replace('_', '')}0123456789abcdefABCDEF"
+    github.tokens[token] = Token(mode)
+    status = start(dev8, github, GITHUB_TOKEN=token)
+    auth = step(status, "github-auth")
+    assert auth["state"] == "failed" and says in auth["message"], auth
+    assert status["github"]["state"] == state
+    wait_until(lambda: dev8.status()["healthy"], 5, message=dev8.diag)
+
+
+def test_an_expiring_token_shows_its_expiry(dev8, github):
+    token = "ghp_expiringtoken0123456789abcdefABCD"
+    github.tokens[token] = Token("valid", expires="2026-12-01 10:00:00 +0200")
+    status = start(dev8, github, GITHUB_TOKEN=token)
+    assert status["github"]["expires_at"] == "2026-12-01T08:00:00Z"
