@@ -241,3 +241,31 @@ def test_an_expiring_token_shows_its_expiry(dev8, github):
     github.tokens[token] = Token("valid", expires="2026-12-01 10:00:00 +0200")
     status = start(dev8, github, GITHUB_TOKEN=token)
     assert status["github"]["expires_at"] == "2026-12-01T08:00:00Z"
+
+
+def test_a_hanging_github_fails_the_step_in_seconds_not_minutes(dev8, github):
+    token = "ghp_hangingtoken0123456789abcdefABCDE"
+    github.tokens[token] = Token("hang")
+    begun = time.monotonic()
+    dev8.start(env=dev8.base_env(GITHUB_TOKEN=token, DEV8_GITHUB_HOST=github.host,
+                                 SSL_CERT_FILE=github.ca),
+               unshare=UNSHARE_HOST_NET, developer=True)
+    wait_until(lambda: step(dev8.status(), "github-auth")["state"] == "failed", 15,
+               message=dev8.diag)
+    assert time.monotonic() - begun < 13
+    assert "unreachable" in step(dev8.status(), "github-auth")["message"]
+    wait_until(lambda: dev8.status()["healthy"], 5, message=dev8.diag)
+
+
+def test_a_sigterm_during_a_slow_step_is_honoured_at_once(dev8, github):
+    token = "ghp_hangingtoken0123456789abcdefABCDF"
+    github.tokens[token] = Token("hang")
+    dev8.start(env=dev8.base_env(GITHUB_TOKEN=token, DEV8_GITHUB_HOST=github.host,
+                                 SSL_CERT_FILE=github.ca),
+               unshare=UNSHARE_HOST_NET, developer=True)
+    wait_until(lambda: step(dev8.status(), "github-auth")["state"] == "running", 5,
+               message=dev8.diag)
+    begun = time.monotonic()
+    dev8.signal(15)
+    assert dev8.wait(5) == 0
+    assert time.monotonic() - begun < 2
