@@ -269,3 +269,14 @@ def test_a_sigterm_during_a_slow_step_is_honoured_at_once(dev8, github):
     dev8.signal(15)
     assert dev8.wait(5) == 0
     assert time.monotonic() - begun < 2
+
+
+def test_a_gh_extension_that_cannot_be_fetched_fails_with_a_reason(dev8):
+    # The default harness has no network at all: the install fails at once.
+    dev8.start(env=dev8.base_env(DEV8_GH_EXTENSIONS="github/gh-copilot"), developer=True)
+    wait_until(lambda: step(dev8.status(), "copilot")["state"] not in ("pending", "running"), 30,
+               message=dev8.diag)
+    copilot = step(dev8.status(), "copilot")
+    assert copilot["state"] == "failed", copilot
+    assert "github/gh-copilot" in copilot["message"]
+    wait_until(lambda: dev8.status()["healthy"], 5, message=dev8.diag)
