@@ -1,6 +1,6 @@
 #!/bin/bash
 # make bench: dev8-init against tini, dumb-init and s6-svscan, each as PID 1 of
-# fresh namespaces; prints one table (stdout). See bench/bench.py for what is
+# fresh namespaces, then the init phase's own overhead; prints two tables (stdout). See bench/bench.py for what is
 # measured and the BENCH_* knobs (BENCH_IDLE_SECONDS=60 by default).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -20,6 +20,11 @@ command -v unshare >/dev/null || need+=(util-linux)
 command -v strip >/dev/null || need+=(binutils)
 command -v cc >/dev/null || need+=(gcc)
 [ -x /usr/bin/python3 ] || need+=(python3)
+command -v gh >/dev/null || need+=(gh)
+command -v git >/dev/null || need+=(git)
+command -v openssl >/dev/null || need+=(openssl)
+command -v ssh-keygen >/dev/null || need+=(openssh-client)
+[ -f /usr/lib/python3/dist-packages/pytest/__init__.py ] || need+=(python3-pytest)
 if [ ${#need[@]} -gt 0 ]; then
     echo "bench/run.sh: installing ${need[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive
@@ -32,4 +37,7 @@ if [ ! -x "$DEV8_INIT" ]; then
     echo "bench/run.sh: $DEV8_INIT not found; run 'make build' first" >&2
     exit 1
 fi
-exec /usr/bin/python3 "$here/bench.py" "$@"
+/usr/bin/python3 "$here/bench.py" "$@"
+echo
+# The init steps against the loopback GitHub mock of the integration tests.
+exec /usr/bin/python3 "$here/init_steps.py"
