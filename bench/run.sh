@@ -1,7 +1,8 @@
 #!/bin/bash
 # make bench: dev8-init against tini, dumb-init and s6-svscan, each as PID 1 of
-# fresh namespaces, then the init phase's own overhead; prints two tables (stdout). See bench/bench.py for what is
-# measured and the BENCH_* knobs (BENCH_IDLE_SECONDS=60 by default).
+# fresh namespaces, then the init phase's own overhead; prints two tables
+# (stdout). See bench/bench.py and bench/init_steps.py for what is measured and
+# the BENCH_* knobs (BENCH_IDLE_SECONDS=60 by default).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
