@@ -2,6 +2,7 @@
 against the loopback GitHub mock, with real gh and git."""
 
 import json
+import subprocess
 import os
 import threading
 import time
@@ -280,3 +281,69 @@ def test_a_gh_extension_that_cannot_be_fetched_fails_with_a_reason(dev8):
     assert copilot["state"] == "failed", copilot
     assert "github/gh-copilot" in copilot["message"]
     wait_until(lambda: dev8.status()["healthy"], 5, message=dev8.diag)
+
+
+SECOND_KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIN8OTeOZO6bWzRoad4ym7ur5To4YbEPgawvoHMUypNn0 "
+              "second@laptop")
+
+
+def seed_home(tmp_path, files):
+    """A host directory as dev8's home, holding `files` (path: text) owned by dev8."""
+    home = tmp_path / "home"
+    for relative, text in files.items():
+        path = home / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    for root, dirs, names in os.walk(home):
+        for name in dirs + names + [""]:
+            os.chown(os.path.join(root, name), DEV8_UID, DEV8_UID)
+    return home
+
+
+def test_a_users_jsonc_settings_survive_and_a_corrupt_file_is_never_rewritten(dev8, make_dev8,
+                                                                              github, tmp_path):
+    settings = ".local/share/code-server/User/settings.json"
+    user_text = ('{\n    // my editor\n    "editor.fontSize": 15,\n'
+                 '    "telemetry.telemetryLevel": "all",\n}\n')
+    home = seed_home(tmp_path, {settings: user_text})
+    status = start(dev8, github, home=str(home))
+    assert step(status, "vscode-settings")["state"] == "ok"
+    text = (home / settings).read_text()
+    assert text.startswith(user_text[:-3])  # everything up to the closing brace is kept
+    assert '"telemetry.telemetryLevel": "all"' in text and '"github.copilot.enable"' in text
+    dev8.signal(15)
+    assert dev8.wait(10) == 0
+
+    (home / settings).write_text('{"editor.fontSize": 15,, oops')
+    before = (home / settings).stat().st_mtime_ns
+    again = make_dev8("corrupt")
+    status = start(again, github, home=str(home))
+    vscode = step(status, "vscode-settings")
+    assert vscode["state"] == "failed" and "line 1" in vscode["message"], vscode
+    assert (home / settings).read_text() == '{"editor.fontSize": 15,, oops'
+    assert (home / settings).stat().st_mtime_ns == before
+    wait_until(lambda: again.status()["healthy"], 5, message=again.diag)
+
+
+def test_a_different_private_key_is_backed_up_not_lost(dev8, github, tmp_path):
+    work = tmp_path / "keys"
+    work.mkdir()
+    for name in ("old", "new"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(work / name)],
+                       check=True)
+    old = (work / "old").read_text()
+    home = seed_home(tmp_path, {".ssh/id_ed25519": old})
+    status = start(dev8, github, home=str(home), SSH_PRIVATE_KEY=(work / "new").read_text(),
+                   SSH_PUBLIC_KEY=f"{PUBLIC_KEY}\n{SECOND_KEY}\nssh-ed25519 not-base64!")
+    keys = step(status, "ssh-keys")
+    assert keys["state"] == "ok" and "line 3" in keys["message"], keys
+    assert (home / ".ssh/id_ed25519").read_text().strip() == (work / "new").read_text().strip()
+    backups = [p for p in (home / ".ssh").iterdir() if ".dev8-backup-" in p.name
+               and not p.name.endswith(".pub")]
+    assert len(backups) == 1 and backups[0].read_text() == old
+    assert backups[0].stat().st_mode & 0o777 == 0o600
+    authorized = (home / ".ssh/authorized_keys").read_text()
+    assert PUBLIC_KEY.split()[1] in authorized and SECOND_KEY.split()[1] in authorized
+    assert "not-base64" not in authorized
+    assert (home / ".ssh").stat().st_mode & 0o777 == 0o700
+    assert (home / ".ssh/authorized_keys").stat().st_mode & 0o777 == 0o600
