@@ -9,13 +9,12 @@
 #include <set>
 
 #include "dev8/process/spawn.h"
+#include "dev8/steps/developer_command.h"
 
 namespace dev8::steps {
 namespace {
 
 constexpr std::string_view kGitHubDotCom = "github.com";
-constexpr std::string_view kDefaultPath =
-    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 constexpr std::string_view kHookBegin = "# >>> dev8-init >>>";
 constexpr std::string_view kHookEnd = "# <<< dev8-init <<<";
@@ -163,12 +162,9 @@ std::expected<fs::WriteOutcome, std::string> hook_rc_file(const std::string& pat
 }
 
 std::function<bool(std::string_view)> installed_on_path(const fs::Account& developer) {
-    const char* inherited = std::getenv("PATH");
     // ~/.local/bin: where Claude Code's own installer puts it, on PATH for
     // login shells through Debian's .profile.
-    std::string path =
-        developer.home + "/.local/bin:" +
-        (inherited && *inherited ? std::string(inherited) : std::string(kDefaultPath));
+    std::string path = developer.home + "/.local/bin:" + developer_path();
     return [path](std::string_view binary) {
         return process::find_executable(std::string(binary), path).has_value();
     };

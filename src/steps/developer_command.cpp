@@ -6,17 +6,17 @@ namespace dev8::steps {
 namespace {
 
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-constexpr const char* kPassedThrough[] = {"PATH", "LANG", "LC_ALL", "SSL_CERT_FILE", "TZ"};
+constexpr const char* kPassedThrough[] = {"LANG", "LC_ALL", "SSL_CERT_FILE", "TZ"};
 
-std::string process_path() {
+}  // namespace
+
+std::string developer_path() {
     const char* path = std::getenv("PATH");
     return path && *path ? path : kDefaultPath;
 }
 
-}  // namespace
-
 std::optional<std::string> developer_program(const std::string& name) {
-    return process::find_executable(name, process_path());
+    return process::find_executable(name, developer_path());
 }
 
 std::expected<process::RunResult, process::SpawnError> run_as_developer(
@@ -27,7 +27,7 @@ std::expected<process::RunResult, process::SpawnError> run_as_developer(
     for (const char* name : kPassedThrough) {
         if (const char* value = std::getenv(name); value && *value) base[name] = value;
     }
-    if (!base.contains("PATH")) base["PATH"] = kDefaultPath;
+    base["PATH"] = developer_path();
     const auto& developer = context.config.developer;
     process::SpawnSpec spec{
         .argv = std::move(argv),

@@ -12,6 +12,9 @@
 
 namespace dev8::steps {
 
+// The PATH the developer's programs get: dev8-init's own, or the usual default.
+std::string developer_path();
+
 // Where a program would run from for the developer (dev8-init's PATH), or nullopt.
 std::optional<std::string> developer_program(const std::string& name);
 
