@@ -107,7 +107,7 @@ std::string path_of(const std::vector<std::string>& env) {
     for (const auto& entry : env) {
         if (entry.starts_with("PATH=")) return entry.substr(5);
     }
-    return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    return kDefaultPath;
 }
 
 struct Pipes {

@@ -5,14 +5,13 @@
 namespace dev8::steps {
 namespace {
 
-constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 constexpr const char* kPassedThrough[] = {"LANG", "LC_ALL", "SSL_CERT_FILE", "TZ"};
 
 }  // namespace
 
 std::string developer_path() {
     const char* path = std::getenv("PATH");
-    return path && *path ? path : kDefaultPath;
+    return path && *path ? path : process::kDefaultPath;
 }
 
 std::optional<std::string> developer_program(const std::string& name) {

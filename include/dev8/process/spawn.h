@@ -17,6 +17,10 @@ namespace dev8::process {
 
 enum class Stdio { Inherit, Pipe, Null };
 
+// The PATH a program is looked up on when its environment has none.
+inline constexpr const char* kDefaultPath =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 struct SpawnSpec {
     std::vector<std::string> argv{};    // argv[0] is looked up on the PATH of env
     std::vector<std::string> env{};     // KEY=VALUE, the child's whole environment
