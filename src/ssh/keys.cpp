@@ -3,20 +3,11 @@
 #include <libssh/libssh.h>
 
 #include <algorithm>
-#include <memory>
+
+#include "libssh_handles.h"
 
 namespace dev8::ssh {
 namespace {
-
-struct KeyFree {
-    void operator()(ssh_key key) const { ssh_key_free(key); }
-};
-using UniqueKey = std::unique_ptr<ssh_key_struct, KeyFree>;
-
-struct SshCharFree {
-    void operator()(char* text) const { ssh_string_free_char(text); }
-};
-using UniqueSshChars = std::unique_ptr<char, SshCharFree>;
 
 // The key types sshd accepts by default, and the file name OpenSSH's client
 // looks for each under ~/.ssh. DSA, RSA1 and certificates are left out.
@@ -34,12 +25,6 @@ constexpr KeyKind kKinds[] = {
 const KeyKind* find_kind(ssh_keytypes_e type) {
     auto it = std::ranges::find(kKinds, type, &KeyKind::type);
     return it == std::end(kKinds) ? nullptr : &*it;
-}
-
-// The shared library initialises itself when loaded; the static one needs this.
-void ensure_libssh() {
-    static const int initialised = ssh_init();
-    (void)initialised;
 }
 
 constexpr std::string_view kBlanks = " \t\r\n";
