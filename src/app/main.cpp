@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
     if (*plan) {
         auto config = load(env, false);
         if (!config) return config.error();
-        std::cout << app::render_plan(*config, main_command);
+        std::cout << app::render_plan(*config, env, main_command);
         return 0;
     }
     (void)run;

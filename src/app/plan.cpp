@@ -1,7 +1,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <unistd.h>
 
+#include "dev8/app/builtin_services.h"
 #include "dev8/app/init.h"
+#include "dev8/process/spawn.h"
 #include "dev8/steps/step_runner.h"
 
 namespace dev8::app {
@@ -15,6 +18,8 @@ std::string probe_text(const supervisor::ReadyProbe& probe) {
     if (auto* tcp = std::get_if<supervisor::TcpProbe>(&probe))
         return fmt::format("tcp:{}", tcp->port);
     if (auto* http = std::get_if<supervisor::HttpProbe>(&probe)) return "http " + http->url;
+    if (auto* ssh = std::get_if<supervisor::SshProbe>(&probe))
+        return fmt::format("ssh handshake on :{}", ssh->port);
     return "when started";
 }
 
@@ -28,7 +33,8 @@ std::string service_line(const supervisor::ServiceSpec& spec) {
 
 }  // namespace
 
-std::string render_plan(const config::Config& c, const std::vector<std::string>& main_command) {
+std::string render_plan(const config::Config& c, const config::Environment& env,
+                        const std::vector<std::string>& main_command) {
     std::string out;
     out += fmt::format("developer: {} (uid {}, gid {}, home {})\n", c.developer.name,
                        c.developer.uid, c.developer.gid, c.developer.home);
@@ -48,6 +54,17 @@ std::string render_plan(const config::Config& c, const std::vector<std::string>&
     if (steps.empty()) out += "  (none)\n";
     for (const auto& step : steps) out += fmt::format("  {:<16} {}\n", step->name(), step->plan(c));
     out += "services:\n";
+    auto builtins = builtin_services(c, {.uid = ::getuid(),
+                                         .path = env.get("PATH").value_or(process::kDefaultPath),
+                                         .on_host_keys = {}});
+    for (const auto& builtin : builtins) {
+        if (builtin.spec)
+            out += service_line(*builtin.spec) + fmt::format("  {:<14} {}\n", "", builtin.detail);
+        else
+            out += fmt::format("  {:<14} disabled: {}\n", builtin.name, builtin.disabled_reason);
+        for (const auto& line : {builtin.warning, builtin.error})
+            if (line) out += "warning: " + *line + "\n";
+    }
     for (const auto& spec : c.services) out += service_line(spec);
     if (!main_command.empty()) {
         out += fmt::format(
@@ -55,7 +72,6 @@ std::string render_plan(const config::Config& c, const std::vector<std::string>&
             "container\n",
             "main", fmt::join(main_command, " "), "", c.developer.name);
     }
-    if (c.services.empty() && main_command.empty()) out += "  (none)\n";
     for (const auto& warning : c.warnings) out += "warning: " + warning + "\n";
     return out;
 }

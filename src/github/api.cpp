@@ -107,8 +107,7 @@ std::optional<std::string> parse_expiration(std::string_view header) {
     return std::string(buf);
 }
 
-TokenCheck check_token(const std::string& api_url, const std::string& token,
-                       const std::function<bool()>& cancelled) {
+TokenCheck check_token(const std::string& api_url, const std::string& token, std::stop_token stop) {
     HttpRequest request{
         .url = api_url + "/user",
         .headers = {{"Authorization", "token " + token},
@@ -116,7 +115,7 @@ TokenCheck check_token(const std::string& api_url, const std::string& token,
                     {"X-GitHub-Api-Version", "2022-11-28"}},
         .connect_timeout = 3s,
         .total_timeout = 10s,
-        .cancelled = cancelled,
+        .stop = stop,
     };
     TokenCheck check;
     auto response = http_get(request);

@@ -39,11 +39,6 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     return size * count;
 }
 
-int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-    auto* cancelled = static_cast<const std::function<bool()>*>(user);
-    return (*cancelled && (*cancelled)()) ? 1 : 0;
-}
-
 curl_socket_t open_cloexec_socket(void*, curlsocktype, curl_sockaddr* address) {
     return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
@@ -54,6 +49,40 @@ struct CurlDeleter {
 struct SlistDeleter {
     void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };
+struct MultiDeleter {
+    void operator()(CURLM* multi) const { curl_multi_cleanup(multi); }
+};
+
+// Runs the transfer on a multi handle so that a stop request can interrupt
+// the wait through curl_multi_wakeup: the easy interface only looks at a
+// progress callback about once a second while a server stays silent.
+CURLcode perform(CURL* easy, const std::stop_token& stop) {
+    std::unique_ptr<CURLM, MultiDeleter> multi(curl_multi_init());
+    if (!multi || curl_multi_add_handle(multi.get(), easy) != CURLM_OK) return CURLE_OUT_OF_MEMORY;
+    CURLM* m = multi.get();
+    std::stop_callback wake(stop, [m] { curl_multi_wakeup(m); });
+    CURLcode result = CURLE_OK;
+    for (int running = 1; running;) {
+        if (stop.stop_requested()) {
+            result = CURLE_ABORTED_BY_CALLBACK;
+            break;
+        }
+        if (curl_multi_perform(m, &running) != CURLM_OK) {
+            result = CURLE_FAILED_INIT;
+            break;
+        }
+        if (running && curl_multi_poll(m, nullptr, 0, 1000, nullptr) != CURLM_OK) {
+            result = CURLE_FAILED_INIT;
+            break;
+        }
+        int queued = 0;
+        while (CURLMsg* msg = curl_multi_info_read(m, &queued)) {
+            if (msg->msg == CURLMSG_DONE) result = msg->data.result;
+        }
+    }
+    curl_multi_remove_handle(m, easy);
+    return result;
+}
 
 }  // namespace
 
@@ -80,13 +109,10 @@ std::expected<HttpResponse, std::string> http_get(const HttpRequest& request) {
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &response.headers);
     curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_cloexec_socket);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &request.cancelled);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     if (const char* ca = std::getenv("SSL_CERT_FILE"); ca && *ca)
         curl_easy_setopt(c, CURLOPT_CAINFO, ca);
-    CURLcode rc = curl_easy_perform(c);
+    CURLcode rc = perform(c, request.stop);
     if (rc != CURLE_OK) {
         if (rc == CURLE_ABORTED_BY_CALLBACK) return std::unexpected("cancelled");
         return std::unexpected(std::string(curl_easy_strerror(rc)));

@@ -37,8 +37,7 @@ class GithubAuthStep final : public Step {
         const auto& config = context.config;
         if (!config.secrets.github_token) return StepResult::skipped("GITHUB_TOKEN not set");
         const auto& token = config.secrets.github_token->value;
-        auto check = github::check_token(config.github_api_url, token,
-                                         [&] { return context.stop.stop_requested(); });
+        auto check = github::check_token(config.github_api_url, token, context.stop);
         if (context.token_status) context.token_status->record(check);
         if (check.state == github::TokenState::Invalid ||
             check.state == github::TokenState::Expired) {

@@ -12,6 +12,7 @@
 
 #include "dev8/fs/unique_fd.h"
 #include "dev8/github/http.h"
+#include "dev8/ssh/probe.h"
 
 namespace dev8::supervisor {
 namespace {
@@ -33,27 +34,26 @@ bool tcp_connects(uint16_t port, std::chrono::milliseconds timeout) {
     return error == 0;
 }
 
-bool http_answers(const std::string& url, std::chrono::milliseconds timeout,
-                  const std::function<bool()>& cancelled) {
+bool http_answers(const std::string& url, std::chrono::milliseconds timeout, std::stop_token stop) {
     auto response = github::http_get({.url = url,
                                       .headers = {},
                                       .connect_timeout = timeout,
                                       .total_timeout = timeout * 4,
-                                      .cancelled = cancelled});
+                                      .stop = stop});
     return response && response->status >= 200 && response->status < 400;
 }
 
 }  // namespace
 
-bool probe_once(const ReadyProbe& probe, std::chrono::milliseconds timeout,
-                const std::function<bool()>& cancelled) {
+bool probe_once(const ReadyProbe& probe, std::chrono::milliseconds timeout, std::stop_token stop) {
     // A loopback connect is answered at once; a short wait keeps a stop from
     // waiting on the probe thread.
     if (auto* tcp = std::get_if<TcpProbe>(&probe)) {
         return tcp_connects(tcp->port, std::min(timeout, std::chrono::milliseconds(50)));
     }
-    if (auto* http = std::get_if<HttpProbe>(&probe))
-        return http_answers(http->url, timeout, cancelled);
+    if (auto* http = std::get_if<HttpProbe>(&probe)) return http_answers(http->url, timeout, stop);
+    if (auto* ssh = std::get_if<SshProbe>(&probe))
+        return ssh::handshake(ssh->port, timeout).has_value();
     return true;
 }
 
@@ -70,8 +70,7 @@ ReadinessWatch::ReadinessWatch(ReadyProbe probe, std::function<void()> on_ready)
           std::mutex mutex;
           std::condition_variable_any wake;
           while (!stop.stop_requested()) {
-              auto cancelled = [&stop] { return stop.stop_requested(); };
-              if (probe_once(probe, std::chrono::milliseconds(250), cancelled)) {
+              if (probe_once(probe, std::chrono::milliseconds(250), stop)) {
                   if (!stop.stop_requested()) on_ready();
                   return;
               }

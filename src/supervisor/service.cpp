@@ -88,10 +88,19 @@ void Service::start() {
     restart_due_ = false;
     readiness_.reset();
     ++generation_;
+    auto env = spec_.env;
+    if (spec_.prepare) {
+        auto prepared = spec_.prepare();
+        if (!prepared) {
+            start_failed(1, prepared.error());
+            return;
+        }
+        for (auto& [key, value] : *prepared) env[key] = std::move(value);
+    }
     bool tty = spec_.is_main && ::isatty(STDIN_FILENO);
     process::SpawnSpec spawn{
         .argv = spec_.command,
-        .env = process::child_environment(supervisor_.options_.base_env, spec_.user, spec_.env),
+        .env = process::child_environment(supervisor_.options_.base_env, spec_.user, env),
         .cwd = spec_.cwd,
         .user = spec_.user,
         .new_process_group = true,
@@ -103,11 +112,10 @@ void Service::start() {
     started_at_ = steady_clock::now();
     auto child = process::spawn(spawn, supervisor_.reaper_);
     if (!child) {
-        spdlog::error("{}: {}", spec_.name, child.error().message);
-        process::ExitStatus failed{child.error().exit_code, std::nullopt, system_clock::now()};
-        on_exit(failed);
+        start_failed(child.error().exit_code, child.error().message);
         return;
     }
+    message_.clear();
     pid_ = child->pid;
     pgid_ = child->pid;
     state_ = std::holds_alternative<std::monostate>(spec_.ready) ? State::Ready : State::Starting;
@@ -128,6 +136,14 @@ void Service::start() {
         });
     }
     child->exit->on_exit([this](const process::ExitStatus& exit) { on_exit(exit); });
+}
+
+// A run that never got to exec counts as one that exited at once with `code`,
+// so it is retried with the same backoff as a crash.
+void Service::start_failed(int code, const std::string& reason) {
+    spdlog::error("{}: {}", spec_.name, reason);
+    message_ = reason;
+    on_exit(process::ExitStatus{code, std::nullopt, system_clock::now()});
 }
 
 void Service::on_ready(uint64_t generation) {
@@ -240,6 +256,7 @@ status::ServiceStatus Service::status() const {
     if (pid_) s.pid = *pid_;
     s.restarts = restarts_;
     s.last_exit = last_exit_;
+    s.message = message_;
     return s;
 }
 

@@ -66,6 +66,7 @@ class Service {
 
   private:
     void on_exit(const process::ExitStatus& exit);
+    void start_failed(int code, const std::string& reason);
     void on_ready(uint64_t generation);
     void schedule_restart(const process::ExitStatus& exit);
     void start_when_drained();
@@ -80,6 +81,7 @@ class Service {
     uint64_t generation_ = 0;
     uint64_t restarts_ = 0;
     std::optional<process::ExitStatus> last_exit_;
+    std::string message_;  // why the last start failed before exec
     std::chrono::steady_clock::time_point started_at_;
     Backoff backoff_;
     bool restart_due_ = false;

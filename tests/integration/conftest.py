@@ -70,15 +70,21 @@ def developer_root(home=None):
     os.chown("/home/dev8", DEV8_UID, DEV8_UID)
     if home and _libc.mount(home.encode(), b"/home/dev8", None, _MS_BIND, None) != 0:
         raise OSError(ctypes.get_errno(), "bind mount the developer's home")
-    for name, entry in (("passwd", f"dev8:x:{DEV8_UID}:{DEV8_UID}:Dev Eight:/home/dev8:/bin/bash\n"),
-                        ("group", f"dev8:x:{DEV8_UID}:\n")):
+    # The shadow entry is locked with "!", as useradd leaves a new account.
+    for name, entry, mode in (
+            ("passwd", f"dev8:x:{DEV8_UID}:{DEV8_UID}:Dev Eight:/home/dev8:/bin/bash\n", 0o644),
+            ("group", f"dev8:x:{DEV8_UID}:\n", 0o644),
+            ("shadow", "dev8:!:20000:0:99999:7:::\n", 0o640)):
+        original = os.stat(f"/etc/{name}")
         with open(f"/etc/{name}") as f:
             kept = [line for line in f
-                    if not line.startswith("dev8:") and line.split(":")[2:3] != [str(DEV8_UID)]]
+                    if not line.startswith("dev8:")
+                    and (name == "shadow" or line.split(":")[2:3] != [str(DEV8_UID)])]
         copy = f"/root/{name}"
         with open(copy, "w") as f:
             f.writelines(kept + [entry])
-        os.chmod(copy, 0o644)
+        os.chmod(copy, mode)
+        os.chown(copy, 0, original.st_gid)
         if _libc.mount(copy.encode(), f"/etc/{name}".encode(), None, _MS_BIND, None) != 0:
             raise OSError(ctypes.get_errno(), f"bind mount /etc/{name}")
 
@@ -302,6 +308,12 @@ class Dev8:
         return subprocess.run(["nsenter", "-t", str(self.pid1), "-m", "-p", "--", *argv],
                               capture_output=True, text=True, timeout=timeout)
 
+    def in_network(self, *argv, timeout=30, input=None):
+        """A command as root in dev8-init's network and mount namespaces,
+        entered through unshare (root), whoever PID 1 runs as."""
+        return subprocess.run(["nsenter", "-t", str(self.proc.pid), "-n", "-m", "--", *argv],
+                              capture_output=True, text=True, timeout=timeout, input=input)
+
     def wait(self, timeout=10):
         try:
             self.returncode = self.proc.wait(timeout=timeout)
@@ -378,6 +390,16 @@ class Dev8:
         if self.pid1 in table:
             out[self.pid1] = table[self.pid1][0]
         return out
+
+    def host_pid(self, pid):
+        """The host pid of a pid the status shows (a PID-namespace pid in pid1 mode)."""
+        if not self.pid1_mode:
+            return pid
+        for candidate in self.processes():
+            nspid = proc_status_field(candidate, "NSpid")
+            if nspid and int(nspid.split()[-1]) == pid:
+                return candidate
+        raise AssertionError(f"no process with pid {pid} in dev8-init's namespace")
 
     def zombies(self):
         return [pid for pid, state in self.processes().items() if state == "Z"]

@@ -219,3 +219,17 @@ def test_a_service_with_an_http_ready_probe_becomes_ready_once_it_answers(dev8):
     assert dev8.cli("health").returncode == 0
     dev8.signal(signal.SIGTERM)
     assert dev8.wait(5) == 0
+
+
+@pytest.mark.parametrize("service, variable, binary", [
+    ("sshd", "DEV8_SSHD", "/nonexistent/sshd"),
+    ("code-server", "DEV8_CODE_SERVER", "no-such-code-server"),
+])
+def test_an_absent_builtin_service_under_auto_is_disabled_with_one_line(dev8, service, variable,
+                                                                        binary):
+    dev8.start(env=dev8.base_env(**{variable: "auto", variable + "_BIN": binary}))
+    state = dev8.wait_service(service, lambda s: s["state"] == "disabled")
+    assert state["message"] == f"{binary} not installed"
+    wait_until(lambda: dev8.status()["healthy"], 10, message=dev8.diag)
+    lines = [line for line in (dev8.stdout + dev8.stderr).splitlines() if service in line]
+    assert len(lines) == 1 and " info " in lines[0], lines

@@ -13,6 +13,7 @@ int run(const config::Config& config, const config::Environment& env,
         std::vector<std::string> main_command);
 
 // `dev8-init plan`: what run would do with this configuration.
-std::string render_plan(const config::Config& config, const std::vector<std::string>& main_command);
+std::string render_plan(const config::Config& config, const config::Environment& env,
+                        const std::vector<std::string>& main_command);
 
 }  // namespace dev8::app

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,6 @@ std::optional<std::string> parse_expiration(std::string_view header);
 // Validates `token` against `api_url` (https://api.github.com or
 // https://HOST/api/v3): a few seconds at most when GitHub is unreachable.
 TokenCheck check_token(const std::string& api_url, const std::string& token,
-                       const std::function<bool()>& cancelled = {});
+                       std::stop_token stop = {});
 
 }  // namespace dev8::github

@@ -10,9 +10,9 @@
 namespace dev8::supervisor {
 
 // One attempt: a TCP connect to 127.0.0.1:port, or an HTTP GET answered 2xx/3xx.
-// `cancelled` aborts an HTTP attempt in flight.
+// `stop` aborts an HTTP attempt in flight.
 bool probe_once(const ReadyProbe& probe, std::chrono::milliseconds timeout,
-                const std::function<bool()>& cancelled = {});
+                std::stop_token stop = {});
 
 // How long to wait before the next attempt: quick at first, so a service is
 // seen ready within milliseconds of listening, then gentler for slow starters.

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
@@ -20,7 +21,17 @@ struct TcpProbe {
 struct HttpProbe {
     std::string url;
 };
-using ReadyProbe = std::variant<std::monostate, TcpProbe, HttpProbe>;
+// An SSH key exchange with 127.0.0.1:port: a listening sshd that cannot load
+// its host key or config still accepts TCP connections.
+struct SshProbe {
+    uint16_t port = 0;
+};
+using ReadyProbe = std::variant<std::monostate, TcpProbe, HttpProbe, SshProbe>;
+
+// Runs on the loop before each start of a service: puts in place the files it
+// needs (host keys, a password) and gives environment for this run only, so a
+// secret never sits in the spec. An error is one line; that run fails.
+using PrepareHook = std::function<std::expected<std::map<std::string, std::string>, std::string>()>;
 
 // How one supervised program is run. The main command, the built-in services
 // and every services.d file end up as one of these.
@@ -33,6 +44,7 @@ struct ServiceSpec {
     RestartPolicy restart = RestartPolicy::Always;
     bool essential = false;
     ReadyProbe ready;
+    PrepareHook prepare;
     // The main command: caller's stdio, the TTY's foreground, never restarted,
     // its exit ends the container.
     bool is_main = false;

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""How soon the built-in services are ready under dev8-init, against the same
+programs started by hand. Prints one table.
+
+- by hand: sshd (or code-server) exec'd in a fresh network namespace, polled
+  with a TCP connect every 0.5 ms until it listens;
+- dev8-init: dev8-init exec'd as PID 1 of fresh namespaces with only that
+  service on, its status socket polled every 1 ms until the service is
+  `ready`, which dev8-init decides with an SSH handshake (sshd) or a
+  `GET /healthz` = 200 (code-server).
+
+The difference of the medians is what supervision costs: dev8-init's start,
+its init steps, writing the service's files (a new host key, a generated
+password), the spawn and the readiness poll. For sshd it also holds the SSH
+key exchange of the probe (sshd re-executes itself for every connection), so
+it overstates dev8-init's own share.
+Both clocks are CLOCK_MONOTONIC, which namespaces share.
+
+Usage: bench/service_ready.py [RUNS]   (DEV8_INIT, DEV8_CODE_SERVER_BIN)
+"""
+
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+from conftest import UNSHARE, developer_root  # noqa: E402
+
+DEV8_INIT = os.environ.get("DEV8_INIT", os.path.join(HERE, "..", "build", "dev8-init"))
+CODE_SERVER = os.environ.get("DEV8_CODE_SERVER_BIN", "/var/cache/dev8-init/code-server/code-server")
+PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+GOAL_MS = 30
+
+# Inside the namespace: take the clock, then become the program (dev8-init).
+EXEC = "import os, sys, time; print(time.monotonic(), flush=True); os.execv(sys.argv[1], sys.argv[1:])"
+
+# Inside the namespace: start the program, poll its port, print both instants.
+BY_HAND = r"""
+import os, socket, subprocess, sys, time
+port = int(sys.argv[1])
+start = time.monotonic()
+proc = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                        preexec_fn=os.setsid)
+while time.monotonic() - start < 60:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.05).close()
+        break
+    except OSError:
+        time.sleep(0.0005)
+print(start, time.monotonic(), flush=True)
+os.killpg(proc.pid, 9)
+proc.wait()
+"""
+
+SSHD_CONFIG = """Port 2222
+HostKey {key}
+PidFile {dir}/sshd.pid
+PubkeyAuthentication yes
+AuthenticationMethods publickey
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin no
+AllowUsers dev8
+UsePAM yes
+"""
+
+
+def by_hand(port, argv):
+    """Milliseconds from exec to listening."""
+    out = subprocess.run(UNSHARE + ["/usr/bin/python3", "-c", BY_HAND, str(port), *argv],
+                         capture_output=True, text=True, timeout=90, preexec_fn=developer_root)
+    start, listening = map(float, out.stdout.split())
+    return (listening - start) * 1000
+
+
+def status(state_dir):
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.connect(os.path.join(state_dir, "status.sock"))
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+        return json.loads(data)
+    except (OSError, ValueError):
+        return None
+
+
+def under_dev8(service, extra_env):
+    state = tempfile.mkdtemp(prefix="d8b-", dir="/tmp")
+    env = {"PATH": PATH, "LANG": "C.UTF-8", "DEV8_STATE_DIR": state, "DEV8_SSHD": "off",
+           "DEV8_CODE_SERVER": "off", "DEV8_SERVICES_DIR": state + "/none",
+           "DEV8_GITHUB_HOST": "127.0.0.1:9", **extra_env}
+    proc = subprocess.Popen(UNSHARE + ["/usr/bin/python3", "-c", EXEC, DEV8_INIT], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            preexec_fn=developer_root)
+    try:
+        start = float(proc.stdout.readline())
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            doc = status(state)
+            states = {s["name"]: s["state"] for s in doc["services"]} if doc else {}
+            if states.get(service) == "ready":
+                return (time.monotonic() - start) * 1000
+            time.sleep(0.001)
+        raise RuntimeError(f"{service} not ready within 60 s under dev8-init")
+    finally:
+        proc.kill()
+        proc.wait()
+        shutil.rmtree(state, ignore_errors=True)
+
+
+def sshd_runs(runs, work):
+    key = os.path.join(work, "host_key")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
+    config = os.path.join(work, "sshd_config")
+    with open(config, "w") as f:
+        f.write(SSHD_CONFIG.format(key=key, dir=work))
+    os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+    hand, dev8 = [], []
+    for _ in range(runs):
+        hand.append(by_hand(2222, ["/usr/sbin/sshd", "-D", "-e", "-f", config]))
+        dev8.append(under_dev8("sshd", {"DEV8_SSHD": "on"}))
+    return hand, dev8
+
+
+def code_server_runs(runs):
+    as_dev8 = ["setpriv", "--reuid=1000", "--regid=1000", "--init-groups", "env",
+               "HOME=/home/dev8", "USER=dev8", "PASSWORD=bench-password-0123456789"]
+    argv = as_dev8 + [CODE_SERVER, "--bind-addr", "0.0.0.0:8080", "--auth", "password",
+                      "--disable-telemetry", "--disable-update-check", "/home/dev8"]
+    hand, dev8 = [], []
+    for _ in range(runs):
+        hand.append(by_hand(8080, argv))
+        # The password is generated and stored by dev8-init, as by default.
+        dev8.append(under_dev8("code-server", {"DEV8_CODE_SERVER": "on",
+                                               "DEV8_CODE_SERVER_BIN": CODE_SERVER}))
+    return hand, dev8
+
+
+def spread(xs):
+    return f"{min(xs):.0f}–{max(xs):.0f}"
+
+
+def row(name, hand, dev8):
+    h, d = statistics.median(hand), statistics.median(dev8)
+    verdict = "ok" if d - h < GOAL_MS else "over"
+    return (f"| {name} | {h:.1f} ms ({spread(hand)}) | {d:.1f} ms ({spread(dev8)}) "
+            f"| {d - h:+.1f} ms | < {GOAL_MS} ms: {verdict} |")
+
+
+def main():
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 9
+    if not os.access(CODE_SERVER, os.X_OK):
+        sys.exit(f"service_ready.py: {CODE_SERVER} missing; run scripts/deps.sh code-server")
+    work = tempfile.mkdtemp(prefix="d8b-ready-", dir="/tmp")
+    os.chmod(work, 0o755)
+    try:
+        sshd = sshd_runs(runs, work)
+        code_server = code_server_runs(runs)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"Service readiness, median of {runs} (min–max)")
+    print("| service | by hand: exec → listening | dev8-init: exec → ready | overhead | goal |")
+    print("|---|---|---|---|---|")
+    print(row("sshd (ready: SSH handshake)", *sshd))
+    print(row("code-server (ready: /healthz 200)", *code_server))
+
+
+if __name__ == "__main__":
+    main()
