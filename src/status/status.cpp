@@ -69,7 +69,8 @@ Json to_json(const Snapshot& s) {
               {"login", optional_json(s.github.login)},
               {"scopes", s.github.scopes},
               {"expires_at", optional_json(s.github.expires_at)},
-              {"last_checked", optional_json(s.github.last_checked)}}},
+              {"last_checked", optional_json(s.github.last_checked)},
+              {"next_check", optional_json(s.github.next_check)}}},
             {"ssh", {{"host_key_fingerprints", s.host_key_fingerprints}}}};
 }
 
@@ -135,8 +136,13 @@ std::string render_text(const Json& s) {
                            svc.contains("message") ? "  (" + svc.value("message", "") + ")" : "");
     }
     const auto& gh = s["github"];
-    out += fmt::format("github: {}{}\n", gh.value("state", "absent"),
-                       gh["login"].is_string() ? " as " + gh["login"].get<std::string>() : "");
+    auto text = [&gh](const char* key, const char* label) {
+        return gh.contains(key) && gh[key].is_string() ? label + gh[key].get<std::string>()
+                                                       : std::string();
+    };
+    out += fmt::format("github: {}{}{}{}{}\n", gh.value("state", "absent"), text("login", " as "),
+                       text("expires_at", ", expires "), text("last_checked", ", checked "),
+                       text("next_check", ", next check "));
     for (const auto& fp : s["ssh"].value("host_key_fingerprints", Json::array())) {
         out += fmt::format("ssh host key: {}\n", fp.get<std::string>());
     }

@@ -22,6 +22,61 @@ bool has_port(const std::string& host) {
     return host.find(':') != std::string::npos;
 }
 
+std::expected<void, std::string> store_credential(const config::Config& config,
+                                                  const github::TokenCheck& check,
+                                                  const std::string& token) {
+    const auto& home = config.developer.home;
+    if (auto dir = fs::ensure_directory(home + "/.config/dev8", 0700); !dir) {
+        return std::unexpected(dir.error());
+    }
+    auto text = github::render_credential(
+        {config.github_host, check.login.empty() ? "x-access-token" : check.login, token});
+    auto written = fs::write_file_atomic(github::credential_path(home), text, 0600);
+    if (!written) return std::unexpected(written.error());
+    return {};
+}
+
+// gh's login insists on read:org; the token still works for gh's other
+// commands, so gh gets it the way its own login would have stored it.
+std::expected<std::string, std::string> write_gh_hosts(StepContext& context,
+                                                       const github::TokenCheck& check,
+                                                       const std::string& token) {
+    auto dir = context.config.developer.home + "/.config/gh";
+    if (auto made = fs::ensure_directory(dir, 0700); !made) return std::unexpected(made.error());
+    auto path = dir + "/hosts.yml";
+    auto existing = fs::read_file(path);
+    if (!existing) return std::unexpected(existing.error());
+    auto text =
+        with_gh_host(existing->value_or(""), context.config.github_host, check.login, token);
+    if (auto written = fs::write_file_atomic(path, text, 0600); !written) {
+        return std::unexpected(written.error());
+    }
+    return "gh configured directly (the token lacks read:org, which gh auth login requires)";
+}
+
+std::expected<std::string, std::string> login_gh(StepContext& context,
+                                                 const github::TokenCheck& check,
+                                                 const std::string& token) {
+    if (!developer_program("gh")) return "gh not installed";
+    const auto& host = context.config.github_host;
+    auto env = gh_env(host);
+    // gh auth token ignores GH_HOST; --hostname accepts host:port here.
+    auto current =
+        run_as_developer(context, {"gh", "auth", "token", "--hostname", host}, env, {}, 30s);
+    if (current && current->exit.success() && current->out == token + "\n") {
+        return "gh already logged in";
+    }
+    std::vector<std::string> argv = {"gh", "auth", "login", "--with-token"};
+    if (!has_port(host)) argv.insert(argv.end(), {"--hostname", host});
+    auto login = run_as_developer(context, argv, env, token + "\n", 60s);
+    if (!login) return std::unexpected("gh: " + login.error().message);
+    if (login->exit.success()) return "gh logged in";
+    if (login->err.find("read:org") == std::string::npos) {
+        return std::unexpected("gh auth login failed: " + first_line(*login));
+    }
+    return write_gh_hosts(context, check, token);
+}
+
 class GithubAuthStep final : public Step {
   public:
     std::string_view name() const override { return "github-auth"; }
@@ -43,79 +98,32 @@ class GithubAuthStep final : public Step {
             check.state == github::TokenState::Expired) {
             return StepResult::failed(check.detail);
         }
-        if (auto stored = store_credential(config, check, token); !stored) {
-            return StepResult::failed(stored.error());
-        }
         if (check.state != github::TokenState::Valid) {
+            if (auto stored = store_credential(config, check, token); !stored) {
+                return StepResult::failed(stored.error());
+            }
             return StepResult::failed(check.detail + "; token stored for git, gh not logged in");
         }
-        auto gh = login_gh(context, check, token);
+        auto handed = hand_token_to_git_and_gh(context, check, token);
         auto scopes = check.scopes.empty() ? std::string("fine-grained")
                                            : fmt::format("{}", fmt::join(check.scopes, ", "));
-        auto message = fmt::format("{} (scopes: {}); git credential stored; {}", check.detail,
-                                   scopes, gh ? *gh : gh.error());
-        return gh ? StepResult::ok(message) : StepResult::failed(message);
-    }
-
-  private:
-    std::expected<void, std::string> store_credential(const config::Config& config,
-                                                      const github::TokenCheck& check,
-                                                      const std::string& token) {
-        const auto& home = config.developer.home;
-        if (auto dir = fs::ensure_directory(home + "/.config/dev8", 0700); !dir) {
-            return std::unexpected(dir.error());
-        }
-        auto text = github::render_credential(
-            {config.github_host, check.login.empty() ? "x-access-token" : check.login, token});
-        auto written = fs::write_file_atomic(github::credential_path(home), text, 0600);
-        if (!written) return std::unexpected(written.error());
-        return {};
-    }
-
-    std::expected<std::string, std::string> login_gh(StepContext& context,
-                                                     const github::TokenCheck& check,
-                                                     const std::string& token) {
-        if (!developer_program("gh")) return "gh not installed";
-        const auto& host = context.config.github_host;
-        auto env = gh_env(host);
-        // gh auth token ignores GH_HOST; --hostname accepts host:port here.
-        auto current =
-            run_as_developer(context, {"gh", "auth", "token", "--hostname", host}, env, {}, 30s);
-        if (current && current->exit.success() && current->out == token + "\n") {
-            return "gh already logged in";
-        }
-        std::vector<std::string> argv = {"gh", "auth", "login", "--with-token"};
-        if (!has_port(host)) argv.insert(argv.end(), {"--hostname", host});
-        auto login = run_as_developer(context, argv, env, token + "\n", 60s);
-        if (!login) return std::unexpected("gh: " + login.error().message);
-        if (login->exit.success()) return "gh logged in";
-        if (login->err.find("read:org") == std::string::npos) {
-            return std::unexpected("gh auth login failed: " + first_line(*login));
-        }
-        return write_gh_hosts(context, check, token);
-    }
-
-    // gh's login insists on read:org; the token still works for gh's other
-    // commands, so gh gets it the way its own login would have stored it.
-    std::expected<std::string, std::string> write_gh_hosts(StepContext& context,
-                                                           const github::TokenCheck& check,
-                                                           const std::string& token) {
-        auto dir = context.config.developer.home + "/.config/gh";
-        if (auto made = fs::ensure_directory(dir, 0700); !made)
-            return std::unexpected(made.error());
-        auto path = dir + "/hosts.yml";
-        auto existing = fs::read_file(path);
-        if (!existing) return std::unexpected(existing.error());
-        auto text =
-            with_gh_host(existing->value_or(""), context.config.github_host, check.login, token);
-        if (auto written = fs::write_file_atomic(path, text, 0600); !written) {
-            return std::unexpected(written.error());
-        }
-        return "gh configured directly (the token lacks read:org, which gh auth login requires)";
+        auto message = fmt::format("{} (scopes: {}); {}", check.detail, scopes,
+                                   handed ? *handed : handed.error());
+        return handed ? StepResult::ok(message) : StepResult::failed(message);
     }
 };
 
 }  // namespace
+
+std::expected<std::string, std::string> hand_token_to_git_and_gh(StepContext& context,
+                                                                 const github::TokenCheck& check,
+                                                                 const std::string& token) {
+    if (auto stored = store_credential(context.config, check, token); !stored)
+        return std::unexpected(stored.error());
+    auto gh = login_gh(context, check, token);
+    if (!gh) return std::unexpected("git credential stored; " + gh.error());
+    return "git credential stored; " + *gh;
+}
 
 std::string with_gh_host(std::string_view hosts_yml, const std::string& host,
                          const std::string& login, const std::string& token) {

@@ -54,9 +54,11 @@ StepRunner::~StepRunner() {
 
 void StepRunner::start(const config::Config& config, process::Reaper& reaper,
                        github::TokenStatus& token_status, std::function<void()> on_done) {
+    busy_ = true;
     thread_ = std::jthread([this, &config, &reaper, &token_status,
                             on_done = std::move(on_done)](std::stop_token stop) {
         run_all(stop, StepContext{config, reaper, stop, &token_status}, on_done);
+        busy_ = false;
     });
 }
 

@@ -55,6 +55,7 @@ void Supervisor::stop(std::optional<int> signal) {
     if (stopping_) return;
     stopping_ = true;
     stop_signal_ = signal;
+    if (on_stopping_) on_stopping_();
     for (auto& service : services_) service->stop();
     spdlog::info("stopping: SIGTERM to every process; SIGKILL in {:.1f} s",
                  static_cast<double>(options_.stop_timeout.count()) / 1000.0);

@@ -308,6 +308,12 @@ class Dev8:
         return subprocess.run(["nsenter", "-t", str(self.pid1), "-m", "-p", "--", *argv],
                               capture_output=True, text=True, timeout=timeout)
 
+    def developer_shell(self, command):
+        """A fresh login shell of dev8, as an ssh session would get one; it
+        keeps SSL_CERT_FILE and GH_HOST, so gh and git reach the GitHub mock."""
+        return self.in_namespace("runuser", "-l", "dev8", "-w", "SSL_CERT_FILE,GH_HOST", "-c",
+                                 command)
+
     def in_network(self, *argv, timeout=30, input=None):
         """A command as root in dev8-init's network and mount namespaces,
         entered through unshare (root), whoever PID 1 runs as."""

@@ -37,11 +37,12 @@ class Token:
     """How the mock answers one token."""
 
     def __init__(self, mode="valid", login="octocat", scopes="repo, read:org, workflow",
-                 expires=None):
+                 expires=None, retry_after=None):
         self.mode = mode          # valid | invalid | error | hang | rate_limited
         self.login = login
         self.scopes = scopes      # None: a fine-grained token (no X-OAuth-Scopes)
         self.expires = expires    # "2026-01-01 00:00:00 UTC" or None
+        self.retry_after = retry_after  # rate_limited: Retry-After seconds, else x-ratelimit-reset
 
 
 class GitHubMock:
@@ -55,6 +56,9 @@ class GitHubMock:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes: without this, Nagle and
+            # the client's delayed ACK add 40 ms to every answer.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):
                 pass
@@ -84,9 +88,10 @@ class GitHubMock:
         self.server.shutdown()
         self.server.server_close()
 
-    def count(self, path=None):
+    def count(self, path=None, token=None):
         with self.lock:
-            return sum(1 for p, _ in self.requests if path is None or p == path)
+            return sum(1 for p, t in self.requests
+                       if (path is None or p == path) and (token is None or t == token))
 
     def _token_of(self, handler):
         auth = handler.headers.get("Authorization", "")
@@ -119,6 +124,9 @@ class GitHubMock:
         if token.mode == "error":
             return self._send(handler, 500, {"message": "Server Error"})
         if token.mode == "rate_limited":
+            if token.retry_after is not None:
+                return self._send(handler, 429, {"message": "Too many requests"},
+                                  [("Retry-After", str(token.retry_after))])
             reset = str(int(time.time()) + 60)
             return self._send(handler, 403, {"message": "API rate limit exceeded"},
                               [("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", reset)])

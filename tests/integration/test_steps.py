@@ -33,11 +33,6 @@ def step(status, name):
     return next(s for s in status["steps"] if s["name"] == name)
 
 
-def developer_shell(dev8, command):
-    """A fresh login shell of dev8, as an ssh session would get one."""
-    return dev8.in_namespace("runuser", "-l", "dev8", "-w", "SSL_CERT_FILE,GH_HOST", "-c", command)
-
-
 @pytest.fixture(autouse=True)
 def tokens(github, monkeypatch):
     # What the developer's shells below need to reach the mock.
@@ -68,14 +63,14 @@ def test_a_valid_token_reaches_gh_and_git_for_the_developer(dev8, github):
     assert status["github"]["expires_at"] == "2099-01-01T00:00:00Z"
     assert step(status, "git-config")["state"] == "ok"
 
-    fill = developer_shell(dev8,
-                           f"printf 'protocol=https\\nhost={github.host}\\n\\n' | git credential fill")
+    fill = dev8.developer_shell(
+        f"printf 'protocol=https\\nhost={github.host}\\n\\n' | git credential fill")
     assert f"password={VALID}" in fill.stdout, fill
-    token = developer_shell(dev8, "gh auth token --hostname $GH_HOST")
+    token = dev8.developer_shell("gh auth token --hostname $GH_HOST")
     assert token.stdout.strip() == VALID, (token.returncode, token.stderr, auth["message"])
-    gh_status = developer_shell(dev8, "gh auth status")
+    gh_status = dev8.developer_shell("gh auth status")
     assert gh_status.returncode == 0, gh_status
-    other = developer_shell(dev8, "printf 'protocol=https\\nhost=example.com\\n\\n' | "
+    other = dev8.developer_shell("printf 'protocol=https\\nhost=example.com\\n\\n' | "
                                           "GIT_TERMINAL_PROMPT=0 git credential fill")
     assert VALID not in other.stdout
 
@@ -90,7 +85,7 @@ def test_a_token_without_read_org_still_gives_a_working_gh(dev8, github):
     auth = step(status, "github-auth")
     assert auth["state"] == "ok", auth
     assert "read:org" in auth["message"]
-    assert developer_shell(dev8, "gh auth token --hostname $GH_HOST").stdout.strip() == NO_READ_ORG
+    assert dev8.developer_shell("gh auth token --hostname $GH_HOST").stdout.strip() == NO_READ_ORG
 
 
 def test_an_invalid_token_fails_the_step_but_the_container_is_healthy(dev8, github):
@@ -209,7 +204,7 @@ def test_a_fresh_login_shell_of_the_developer_has_everything(dev8, github):
     assert "line 2" in step(status, "ssh-keys")["message"]
     assert "not a key at all" not in dev8.stderr + json.dumps(status)
 
-    shell = developer_shell(dev8, 'echo "$ANTHROPIC_API_KEY|$GH_ENTERPRISE_TOKEN"')
+    shell = dev8.developer_shell('echo "$ANTHROPIC_API_KEY|$GH_ENTERPRISE_TOKEN"')
     assert shell.stdout == f"sk-ant-shell-0123456789|{VALID}\n", shell
     keys = dev8.in_namespace("cat", "/home/dev8/.ssh/authorized_keys").stdout
     assert PUBLIC_KEY.split()[1] in keys

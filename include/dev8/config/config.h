@@ -100,6 +100,10 @@ LoadOptions process_load_options();
 std::expected<Config, std::vector<ConfigError>> load_config(const Environment& env,
                                                             const LoadOptions& options);
 
+// A NAME_FILE secret's value: the file's bytes without trailing \n or \r\n.
+// The error names the file.
+std::expected<std::string, std::string> read_secret_file(const std::string& path);
+
 // Re-reads every NAME_FILE secret (on SIGHUP: a rotated secret must be
 // redacted before anything can log it); the errors name the unreadable files.
 std::vector<ConfigError> reload_secret_files(const Environment& env);

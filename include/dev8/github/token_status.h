@@ -17,7 +17,12 @@ class TokenStatus {
   public:
     explicit TokenStatus(bool token_present = false) : present_(token_present) {}
 
+    // Also says, at most once an hour, that the token expires within a day,
+    // and calls a rejected token whose known expiry has passed `expired`.
     void record(const TokenCheck& check);
+    // When the next check is due (refresh thread), for the status.
+    void schedule(std::chrono::system_clock::time_point next);
+    std::optional<TokenCheck> last() const;
     status::GithubStatus snapshot() const;
     // Short strings for the status's `degraded` list.
     std::vector<std::string> degraded() const;
@@ -27,6 +32,8 @@ class TokenStatus {
     bool present_;
     std::optional<TokenCheck> last_;
     std::optional<std::chrono::system_clock::time_point> checked_at_;
+    std::optional<std::chrono::system_clock::time_point> next_check_;
+    std::optional<std::chrono::system_clock::time_point> expiry_warned_at_;
 };
 
 }  // namespace dev8::github

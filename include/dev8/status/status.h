@@ -34,6 +34,7 @@ struct GithubStatus {
     std::vector<std::string> scopes;
     std::optional<std::string> expires_at;
     std::optional<std::string> last_checked;
+    std::optional<std::string> next_check;  // while the refresh thread runs
 };
 
 // Everything `dev8-init status` shows, taken on the loop thread in one go.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -11,7 +12,7 @@
 
 namespace dev8::steps {
 
-// The init steps of DESIGN.md §4, in order. Empty until the steps land.
+// The init steps of DESIGN.md §4, in order.
 std::vector<std::unique_ptr<Step>> default_steps();
 
 // Runs the steps in order on a worker thread, so the event loop keeps reaping
@@ -26,6 +27,8 @@ class StepRunner {
     void start(const config::Config& config, process::Reaper& reaper,
                github::TokenStatus& token_status, std::function<void()> on_done);
     void request_stop();
+    // The worker thread has started and not yet finished.
+    bool busy() const { return busy_.load(); }
     std::vector<status::StepStatus> statuses() const;
 
   private:
@@ -36,6 +39,7 @@ class StepRunner {
     std::vector<std::unique_ptr<Step>> steps_;
     mutable std::mutex mutex_;
     std::vector<status::StepStatus> statuses_;
+    std::atomic<bool> busy_{false};
     std::jthread thread_;
 };
 

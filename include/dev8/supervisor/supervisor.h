@@ -45,6 +45,8 @@ class Supervisor {
     bool stopping() const { return stopping_; }
     bool all_ready() const;
     std::vector<status::ServiceStatus> statuses() const;
+    // Called once, when the stop sequence begins, whatever began it.
+    void on_stopping(std::function<void()> callback) { on_stopping_ = std::move(callback); }
     // Called once, when stopping and no child is left.
     void on_finished(std::function<void(int exit_code)> callback) {
         on_finished_ = std::move(callback);
@@ -69,6 +71,7 @@ class Supervisor {
     std::optional<int> essential_exit_code_;
     std::optional<app::EventLoop::TimerId> kill_timer_;
     std::function<void(int)> on_finished_;
+    std::function<void()> on_stopping_;
 };
 
 }  // namespace dev8::supervisor
