@@ -42,6 +42,13 @@ _CLONE_NEWNS = 0x00020000
 _MS_REC, _MS_PRIVATE = 0x4000, 1 << 18
 
 
+DEV8_UID = 1000
+_MS_BIND = 4096
+# A clone in root's home (`cd && git clone …`): its build must stay reachable
+# under the private /root, by the developer too.
+_KEEP_UNDER_ROOT = os.path.dirname(DEV8_INIT) if DEV8_INIT.startswith("/root/") else None
+
+
 def private_root():
     """preexec_fn: a private mount namespace with a tmpfs on /root.
 
@@ -51,12 +58,16 @@ def private_root():
         raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
     if _libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
         raise OSError(ctypes.get_errno(), "mount --make-rprivate /")
-    if _libc.mount(b"tmpfs", b"/root", b"tmpfs", 0, b"mode=0700") != 0:
+    kept = os.open(_KEEP_UNDER_ROOT, os.O_PATH | os.O_DIRECTORY) if _KEEP_UNDER_ROOT else None
+    mode = b"mode=0755" if kept is not None else b"mode=0700"
+    if _libc.mount(b"tmpfs", b"/root", b"tmpfs", 0, mode) != 0:
         raise OSError(ctypes.get_errno(), "mount tmpfs /root")
-
-
-DEV8_UID = 1000
-_MS_BIND = 4096
+    if kept is not None:
+        os.makedirs(_KEEP_UNDER_ROOT, mode=0o755)
+        if _libc.mount(f"/proc/self/fd/{kept}".encode(), _KEEP_UNDER_ROOT.encode(), None, _MS_BIND,
+                       None) != 0:
+            raise OSError(ctypes.get_errno(), f"bind mount {_KEEP_UNDER_ROOT}")
+        os.close(kept)
 
 
 def developer_root(home=None):
