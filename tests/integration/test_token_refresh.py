@@ -213,3 +213,15 @@ def test_a_thousand_checks_leak_no_memory_and_no_fds(dev8, github):
     assert idle_fds(pid) == fds
     grown = rss_anon_kib(pid) - rss
     assert grown < 256, f"anonymous memory grew by {grown} KiB over 1000 checks"
+
+
+def test_a_github_down_at_start_gets_the_token_to_gh_once_it_is_back(dev8, github):
+    github.tokens[FIRST] = Token("error")
+    status = start(dev8, github, GITHUB_TOKEN=FIRST)
+    assert status["github"]["state"] == "unreachable"
+    assert seconds(status["github"]["next_check"]) - seconds(status["github"]["last_checked"]) >= 14
+    github.tokens[FIRST] = Token("valid", login="octocat")
+    wait_until(lambda: dev8.status()["github"]["state"] == "valid", 25, interval=0.2,
+               message=dev8.diag)
+    wait_until(lambda: gh_token(dev8) == FIRST, 5, interval=0.2, message=dev8.diag)
+    assert git_password(dev8, github) == FIRST
