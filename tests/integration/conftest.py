@@ -388,23 +388,13 @@ class Dev8:
     # ---- processes ---------------------------------------------------------
     def processes(self):
         """pid -> state of every process dev8-init is responsible for: its PID
-        namespace in pid1 mode, its descendants otherwise (dev8-init included)."""
+        namespace in pid1 mode (every process there descends from unshare;
+        /proc/PID/stat is readable without CAP_SYS_PTRACE, ns/pid is not),
+        its descendants otherwise (dev8-init included)."""
         table = process_table()
-        if self.pid1_mode:
-            try:
-                ns = os.readlink(f"/proc/{self.pid1}/ns/pid")
-            except OSError:
-                return {}
-            out = {}
-            for pid, (state, _) in table.items():
-                try:
-                    if os.readlink(f"/proc/{pid}/ns/pid") == ns:
-                        out[pid] = state
-                except OSError:
-                    pass
-            return out
-        out = {pid: table[pid][0] for pid in descendants(self.pid1, table) if pid in table}
-        if self.pid1 in table:
+        root = self.proc.pid if self.pid1_mode else self.pid1
+        out = {pid: table[pid][0] for pid in descendants(root, table) if pid in table}
+        if not self.pid1_mode and self.pid1 in table:
             out[self.pid1] = table[self.pid1][0]
         return out
 
@@ -412,9 +402,7 @@ class Dev8:
         """The host pid of a pid the status shows (a PID-namespace pid in pid1 mode)."""
         if not self.pid1_mode:
             return pid
-        # /proc/PID/status is readable whoever owns the process; ns/pid is not
-        # without CAP_SYS_PTRACE.
-        for candidate in descendants(self.proc.pid):
+        for candidate in self.processes():
             nspid = proc_status_field(candidate, "NSpid")
             if nspid and int(nspid.split()[-1]) == pid:
                 return candidate

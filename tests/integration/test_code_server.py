@@ -87,7 +87,8 @@ def command_lines(dev8):
                 environ = f.read().decode(errors="replace")
         except OSError:
             continue
-        if "PASSWORD=" in environ and "code-server" not in lines[-1]:
+        # dev8-init holds what the user gave it; no other program may.
+        if "PASSWORD=" in environ and "code-server" not in lines[-1] and pid != dev8.pid1:
             lines.append(f"pid {pid} holds a PASSWORD in its environment")
     return lines
 
