@@ -21,8 +21,8 @@ constexpr std::string_view kPasswordFile = "/.config/dev8/code-server-password";
 constexpr size_t kPasswordLength = 24;
 
 bool is_directory(const std::string& path) {
-    struct stat st {};
-    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    std::error_code error;
+    return std::filesystem::is_directory(path, error);
 }
 
 bool is_executable_file(const std::string& path) {
@@ -181,9 +181,7 @@ class CodeServerPlan {
     BuiltinService service() const {
         BuiltinService out;
         out.name = "code-server";
-        auto binary = config_.code_server_bin.find('/') == std::string::npos
-                          ? process::find_executable(config_.code_server_bin, options_.path)
-                          : std::optional<std::string>(config_.code_server_bin);
+        auto binary = process::find_executable(config_.code_server_bin, options_.path);
         if (disabled_by_toggle(out, config_.code_server, "DEV8_CODE_SERVER",
                                config_.code_server_bin, binary && is_executable_file(*binary))) {
             return out;
@@ -230,7 +228,7 @@ class CodeServerPlan {
                         "--disable-update-check",
                         config_.workspace};
         spec.user = config_.developer;
-        spec.cwd = is_directory(config_.workspace) ? config_.workspace : config_.developer.home;
+        spec.cwd = config::default_service_cwd(config_);
         spec.ready = supervisor::HttpProbe{
             fmt::format("http://127.0.0.1:{}/healthz", config_.code_server_port)};
         if (password) spec.prepare = [plan = *this]() mutable { return plan.password_env(); };

@@ -133,20 +133,11 @@ class Init {
         spdlog::debug("released {} KiB of start-up code from memory", released / 1024);
     }
 
-    // DESIGN.md §6, once the services run: the first check comes one interval
-    // after github-auth's, or sooner when that one could not reach GitHub.
+    // DESIGN.md §6, once the services run.
     void start_token_refresh() {
         const auto& token = config_.secrets.github_token;
         if (!token) return;
-        auto last = token_status_.last();
         auto interval = config_.token_refresh_interval;
-        auto first =
-            last ? github::next_check_delay(*last, interval,
-                                            last->state == github::TokenState::Unreachable ||
-                                                    last->state == github::TokenState::RateLimited
-                                                ? 1
-                                                : 0)
-                 : interval;
         github::RefreshSettings settings{.api_url = config_.github_api_url,
                                          .interval = interval,
                                          .token = token->value,
@@ -156,7 +147,7 @@ class Init {
             std::move(settings), token_status_,
             [this](const std::string& value, const github::TokenCheck& check,
                    std::stop_token stop) { return hand_on_token(value, check, stop); });
-        refresher_->start(first);
+        refresher_->start();
         spdlog::info("checking the GitHub token every {:.0f} s{}",
                      static_cast<double>(interval.count()) / 1000.0,
                      config_.secrets.github_token_file ? " (re-reading GITHUB_TOKEN_FILE)" : "");

@@ -410,10 +410,8 @@ class Loader {
             return;
         }
         std::sort(files.begin(), files.end());
-        supervisor::ServiceDefaults defaults{
-            config_.developer,
-            stdfs::is_directory(config_.workspace, ec) ? config_.workspace : config_.developer.home,
-            options_.accounts, options_.uid == 0};
+        supervisor::ServiceDefaults defaults{config_.developer, default_service_cwd(config_),
+                                             options_.accounts, options_.uid == 0};
         std::set<std::string> names;
         for (const auto& path : files) {
             std::ifstream in(path);
@@ -456,6 +454,11 @@ std::optional<std::string> Environment::get(const std::string& name) const {
     auto it = vars_.find(name);
     if (it == vars_.end()) return std::nullopt;
     return it->second;
+}
+
+std::string default_service_cwd(const Config& config) {
+    std::error_code ec;
+    return stdfs::is_directory(config.workspace, ec) ? config.workspace : config.developer.home;
 }
 
 std::expected<std::string, std::string> read_secret_file(const std::string& path) {

@@ -48,8 +48,12 @@ TokenRefresher::~TokenRefresher() {
     request_stop();
 }
 
-void TokenRefresher::start(milliseconds first_delay) {
+void TokenRefresher::start() {
     if (settings_.token_applied) applied_ = token_;
+    auto last = status_.last();
+    if (last && failed(last->state)) failures_ = 1;
+    auto first_delay =
+        last ? next_check_delay(*last, settings_.interval, failures_) : settings_.interval;
     status_.schedule(system_clock::now() + first_delay);
     busy_ = true;
     thread_ = std::jthread([this, first_delay](std::stop_token stop) {

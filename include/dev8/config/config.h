@@ -100,6 +100,10 @@ LoadOptions process_load_options();
 std::expected<Config, std::vector<ConfigError>> load_config(const Environment& env,
                                                             const LoadOptions& options);
 
+// Where a service starts unless told otherwise (DESIGN.md §10):
+// DEV8_WORKSPACE when it exists, else the developer's home.
+std::string default_service_cwd(const Config& config);
+
 // A NAME_FILE secret's value: the file's bytes without trailing \n or \r\n.
 // The error names the file.
 std::expected<std::string, std::string> read_secret_file(const std::string& path);

@@ -49,8 +49,9 @@ class TokenRefresher {
     TokenRefresher(const TokenRefresher&) = delete;
     TokenRefresher& operator=(const TokenRefresher&) = delete;
 
-    // The first check comes after `first_delay`.
-    void start(std::chrono::milliseconds first_delay);
+    // The first check follows the last one recorded (github-auth's) as any
+    // other would: one interval later, or after the backoff when it failed.
+    void start();
     // SIGHUP: check now, unless GitHub asked us to wait (rate limit).
     void check_now();
     // Ends the thread: a request in flight is abandoned at once. Does not wait.
