@@ -5,11 +5,11 @@
 
 #include "dev8/app/init.h"
 #include "dev8/config/config.h"
+#include "dev8/credentials/git_credential.h"
 #include "dev8/fs/accounts.h"
-#include "dev8/github/credential.h"
 #include "dev8/log/logging.h"
 #include "dev8/process/signals.h"
-#include "dev8/status/status.h"
+#include "dev8/status/status_client.h"
 
 namespace {
 
@@ -47,11 +47,11 @@ std::vector<std::string> split_main_command(int argc, char** argv, std::vector<s
     return command;
 }
 
-std::expected<config::Config, int> load(const config::Environment& env, bool create_state_dir) {
+std::expected<app::Setup, int> load(const config::Environment& env, bool create_state_dir) {
     auto options = config::process_load_options();
     options.create_state_dir = create_state_dir;
-    auto loaded = config::load_config(env, options);
-    if (loaded) return *loaded;
+    auto loaded = app::load_setup(env, options);
+    if (loaded) return std::move(*loaded);
     for (const auto& e : loaded.error())
         spdlog::error("invalid configuration: {}: {}", e.variable, e.message);
     spdlog::error("{} configuration error{}; nothing was started (exit {})", loaded.error().size(),
@@ -79,7 +79,7 @@ int query_status(const config::Environment& env, bool json, bool health) {
 int serve_git_credential(const config::Environment& env, const std::string& action) {
     auto account = fs::find_account(::getuid());
     auto home = account ? account->home : env.get("HOME").value_or("/");
-    return github::serve_git_credential(action, std::cin, std::cout, home);
+    return credentials::serve_git_credential(action, std::cin, std::cout, home);
 }
 
 }  // namespace
@@ -136,14 +136,14 @@ int main(int argc, char** argv) {
     if (*health) return query_status(env, false, true);
     if (*status_cmd) return query_status(env, json, false);
     if (*plan) {
-        auto config = load(env, false);
-        if (!config) return config.error();
-        std::cout << app::render_plan(*config, env, main_command);
+        auto setup = load(env, false);
+        if (!setup) return setup.error();
+        std::cout << app::render_plan(*setup, env, main_command);
         return 0;
     }
     (void)run;
-    auto config = load(env, true);
-    if (!config) return config.error();
-    log::setup(config->log_format, config->log_level);
-    return app::run(*config, env, std::move(main_command));
+    auto setup = load(env, true);
+    if (!setup) return setup.error();
+    log::setup(setup->config.log_format, setup->config.log_level);
+    return app::run(*setup, env, std::move(main_command));
 }

@@ -2,10 +2,10 @@
 #include <fmt/ranges.h>
 #include <unistd.h>
 
-#include "dev8/app/builtin_services.h"
 #include "dev8/app/init.h"
 #include "dev8/process/spawn.h"
 #include "dev8/steps/step_runner.h"
+#include "dev8/supervisor/builtin_services.h"
 
 namespace dev8::app {
 namespace {
@@ -33,8 +33,9 @@ std::string service_line(const supervisor::ServiceSpec& spec) {
 
 }  // namespace
 
-std::string render_plan(const config::Config& c, const config::Environment& env,
+std::string render_plan(const Setup& setup, const config::Environment& env,
                         const std::vector<std::string>& main_command) {
+    const auto& c = setup.config;
     std::string out;
     out += fmt::format("developer: {} (uid {}, gid {}, home {})\n", c.developer.name,
                        c.developer.uid, c.developer.gid, c.developer.home);
@@ -59,7 +60,8 @@ std::string render_plan(const config::Config& c, const config::Environment& env,
     if (steps.empty()) out += "  (none)\n";
     for (const auto& step : steps) out += fmt::format("  {:<16} {}\n", step->name(), step->plan(c));
     out += "services:\n";
-    auto builtins = builtin_services(c, {.uid = ::getuid(),
+    auto builtins =
+        supervisor::builtin_services(c, {.uid = ::getuid(),
                                          .path = env.get("PATH").value_or(process::kDefaultPath),
                                          .on_host_keys = {}});
     for (const auto& builtin : builtins) {
@@ -70,7 +72,7 @@ std::string render_plan(const config::Config& c, const config::Environment& env,
         for (const auto& line : {builtin.warning, builtin.error})
             if (line) out += "warning: " + *line + "\n";
     }
-    for (const auto& spec : c.services) out += service_line(spec);
+    for (const auto& spec : setup.services) out += service_line(spec);
     if (!main_command.empty()) {
         out += fmt::format(
             "  {:<14} {}\n  {:<14} as {}, in the caller's directory; its exit stops the "

@@ -13,7 +13,8 @@
 #include <set>
 #include <sstream>
 
-#include "dev8/config/secret_registry.h"
+#include "dev8/fs/text.h"
+#include "dev8/log/redactor.h"
 
 extern char** environ;
 
@@ -88,18 +89,12 @@ bool is_valid_extension(std::string_view ext) {
     });
 }
 
-std::string trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return std::string(s);
-}
-
 // Collects every problem instead of stopping at the first one.
 class Loader {
   public:
     Loader(const Environment& env, const LoadOptions& options) : env_(env), options_(options) {}
 
-    std::expected<Config, std::vector<ConfigError>> load() {
+    Loaded load() {
         load_secrets();
         load_identity();
         load_developer();
@@ -110,9 +105,7 @@ class Loader {
         load_logging();
         load_vscode_settings();
         warn_unknown_variables();
-        load_services_dir();
-        if (!errors_.empty()) return std::unexpected(errors_);
-        return std::move(config_);
+        return {std::move(config_), std::move(errors_)};
     }
 
   private:
@@ -150,13 +143,13 @@ class Loader {
 
     // Shorter values would mask ordinary words all over the log instead of a secret.
     void register_secret(const std::string& name, const std::string& value) {
-        if (value.size() >= SecretRegistry::kMinLength) {
-            secret_registry().add(value);
+        if (value.size() >= log::Redactor::kMinLength) {
+            log::redactor().add(value);
         } else if (!value.empty()) {
             config_.warnings.push_back(fmt::format(
                 "{} is shorter than {} characters: too short to be told apart in logs, so it is "
                 "not redacted; use a longer value",
-                name, SecretRegistry::kMinLength));
+                name, log::Redactor::kMinLength));
         }
     }
 
@@ -294,18 +287,13 @@ class Loader {
                                      ? "https://api.github.com"
                                      : "https://" + config_.github_host + "/api/v3";
         if (auto list = get("DEV8_GH_EXTENSIONS")) {
-            std::string_view rest = *list;
-            while (!rest.empty()) {
-                auto comma = rest.find(',');
-                auto item = trim(rest.substr(0, comma));
-                if (!item.empty()) {
-                    if (is_valid_extension(item))
-                        config_.gh_extensions.push_back(item);
-                    else
-                        error("DEV8_GH_EXTENSIONS", "\"" + item + "\" is not OWNER/REPO");
-                }
-                if (comma == std::string_view::npos) break;
-                rest.remove_prefix(comma + 1);
+            for (auto part : fs::split(*list, ',')) {
+                std::string item(fs::trim(part));
+                if (item.empty()) continue;
+                if (is_valid_extension(item))
+                    config_.gh_extensions.push_back(item);
+                else
+                    error("DEV8_GH_EXTENSIONS", "\"" + item + "\" is not OWNER/REPO");
             }
         }
     }
@@ -381,7 +369,7 @@ class Loader {
 
     void load_vscode_settings() {
         auto text = get("DEV8_VSCODE_SETTINGS");
-        if (!text || trim(*text).empty()) return;
+        if (!text || fs::trim(*text).empty()) return;
         auto doc = nlohmann::json::parse(*text, nullptr, false, true);
         if (doc.is_discarded() || !doc.is_object()) {
             error("DEV8_VSCODE_SETTINGS", "must be a JSON object, e.g. {\"editor.tabSize\": 2}");
@@ -394,39 +382,6 @@ class Loader {
         for (const auto& [name, _] : env_.vars()) {
             if (name.starts_with("DEV8_") && !kKnownVariables.contains(name)) {
                 config_.warnings.push_back(name + " is not a dev8-init variable; ignored");
-            }
-        }
-    }
-
-    void load_services_dir() {
-        std::error_code ec;
-        if (!stdfs::is_directory(config_.services_dir, ec)) return;
-        std::vector<stdfs::path> files;
-        for (const auto& entry : stdfs::directory_iterator(config_.services_dir, ec)) {
-            if (entry.path().extension() == ".json") files.push_back(entry.path());
-        }
-        if (ec) {
-            error(config_.services_dir, "cannot list: " + ec.message());
-            return;
-        }
-        std::sort(files.begin(), files.end());
-        supervisor::ServiceDefaults defaults{config_.developer, default_service_cwd(config_),
-                                             options_.accounts, options_.uid == 0};
-        std::set<std::string> names;
-        for (const auto& path : files) {
-            std::ifstream in(path);
-            auto doc = nlohmann::json::parse(in, nullptr, false);
-            if (doc.is_discarded()) {
-                error(path.string(), "is not valid JSON");
-                continue;
-            }
-            auto spec = supervisor::parse_service_spec(doc, defaults);
-            if (!spec) {
-                error(path.string(), spec.error());
-            } else if (!names.insert(spec->name).second) {
-                error(path.string(), "service name \"" + spec->name + "\" is already used");
-            } else {
-                config_.services.push_back(std::move(*spec));
             }
         }
     }
@@ -456,11 +411,6 @@ std::optional<std::string> Environment::get(const std::string& name) const {
     return it->second;
 }
 
-std::string default_service_cwd(const Config& config) {
-    std::error_code ec;
-    return stdfs::is_directory(config.workspace, ec) ? config.workspace : config.developer.home;
-}
-
 std::expected<std::string, std::string> read_secret_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return std::unexpected("cannot read " + path + ": " + std::strerror(errno));
@@ -480,8 +430,8 @@ std::vector<ConfigError> reload_secret_files(const Environment& env) {
         auto content = read_secret_file(*path);
         if (!content)
             errors.push_back({variable, content.error()});
-        else if (content->size() >= SecretRegistry::kMinLength)
-            secret_registry().add(*content);
+        else if (content->size() >= log::Redactor::kMinLength)
+            log::redactor().add(*content);
     }
     return errors;
 }
@@ -493,8 +443,7 @@ LoadOptions process_load_options() {
     return options;
 }
 
-std::expected<Config, std::vector<ConfigError>> load_config(const Environment& env,
-                                                            const LoadOptions& options) {
+Loaded load_config(const Environment& env, const LoadOptions& options) {
     return Loader(env, options).load();
 }
 

@@ -1,22 +1,13 @@
 #include "dev8/fs/accounts.h"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 
+#include "dev8/fs/text.h"
+
 namespace dev8::fs {
 namespace {
-
-std::vector<std::string_view> split_fields(std::string_view line) {
-    std::vector<std::string_view> fields;
-    size_t start = 0;
-    for (size_t i = 0; i <= line.size(); ++i) {
-        if (i == line.size() || line[i] == ':') {
-            fields.push_back(line.substr(start, i - start));
-            start = i + 1;
-        }
-    }
-    return fields;
-}
 
 template <typename Id>
 std::optional<Id> parse_id(std::string_view text) {
@@ -31,7 +22,7 @@ std::optional<Account> scan_passwd(const AccountFiles& files, Match matches) {
     std::ifstream in(files.passwd);
     std::string line;
     while (std::getline(in, line)) {
-        auto f = split_fields(line);
+        auto f = split(line, ':');
         if (f.size() < 7 || f[0].empty() || f[0][0] == '#') continue;
         auto uid = parse_id<uid_t>(f[2]);
         auto gid = parse_id<gid_t>(f[3]);
@@ -47,20 +38,13 @@ void add_groups(Account& account, const AccountFiles& files) {
     std::ifstream in(files.group);
     std::string line;
     while (std::getline(in, line)) {
-        auto f = split_fields(line);
+        auto f = split(line, ':');
         if (f.size() < 4) continue;
         auto gid = parse_id<gid_t>(f[2]);
         if (!gid || *gid == account.gid) continue;
-        std::string_view members = f[3];
-        while (!members.empty()) {
-            auto comma = members.find(',');
-            if (members.substr(0, comma) == account.name) {
-                account.groups.push_back(*gid);
-                break;
-            }
-            if (comma == std::string_view::npos) break;
-            members.remove_prefix(comma + 1);
-        }
+        auto members = split(f[3], ',');
+        if (std::ranges::find(members, account.name) != members.end())
+            account.groups.push_back(*gid);
     }
 }
 

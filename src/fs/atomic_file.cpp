@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "dev8/fs/fd_io.h"
 #include "dev8/fs/unique_fd.h"
 
 namespace dev8::fs {
@@ -15,16 +16,6 @@ namespace {
 
 std::string failure(const std::string& path, const char* what) {
     return path + ": " + what + ": " + std::strerror(errno);
-}
-
-bool write_all(int fd, std::string_view data) {
-    while (!data.empty()) {
-        ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        data.remove_prefix(static_cast<size_t>(n));
-    }
-    return true;
 }
 
 bool already_holds(const std::string& path, std::string_view content, mode_t mode,

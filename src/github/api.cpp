@@ -4,6 +4,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "dev8/fs/text.h"
 #include "dev8/github/http.h"
 
 namespace dev8::github {
@@ -13,14 +14,9 @@ using namespace std::chrono_literals;
 
 std::vector<std::string> split_scopes(std::string_view header) {
     std::vector<std::string> scopes;
-    while (!header.empty()) {
-        auto comma = header.find(',');
-        auto item = header.substr(0, comma);
-        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    for (auto item : fs::split(header, ',')) {
+        item = fs::trim(item);
         if (!item.empty()) scopes.emplace_back(item);
-        if (comma == std::string_view::npos) break;
-        header.remove_prefix(comma + 1);
     }
     return scopes;
 }
@@ -89,8 +85,7 @@ std::optional<std::string> parse_expiration(std::string_view header) {
     std::string text(header);
     const char* end = ::strptime(text.c_str(), "%Y-%m-%d %H:%M:%S", &tm);
     if (!end) return std::nullopt;
-    std::string_view zone(end);
-    while (!zone.empty() && zone.front() == ' ') zone.remove_prefix(1);
+    auto zone = fs::trim(end);
     int offset_minutes = 0;
     if (zone.size() >= 5 && (zone[0] == '+' || zone[0] == '-')) {
         int hh = (zone[1] - '0') * 10 + (zone[2] - '0');

@@ -8,6 +8,8 @@
 #include <memory>
 #include <mutex>
 
+#include "dev8/fs/text.h"
+
 namespace dev8::github {
 namespace {
 
@@ -27,13 +29,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     if (colon != std::string_view::npos) {
         std::string name(line.substr(0, colon));
         std::transform(name.begin(), name.end(), name.begin(), ::tolower);
-        auto value = line.substr(colon + 1);
-        while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-            value.remove_prefix(1);
-        while (!value.empty() &&
-               (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
-            value.remove_suffix(1);
-        }
+        auto value = fs::trim(line.substr(colon + 1));
         (*static_cast<std::map<std::string, std::string>*>(user))[name] = std::string(value);
     }
     return size * count;

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "dev8/config/config.h"
-#include "dev8/config/secret_registry.h"
+#include "dev8/log/redactor.h"
 #include "dev8/process/memory.h"
 
 namespace dev8::github {
@@ -149,7 +149,7 @@ std::string TokenRefresher::current_token() {
     file_error_ = false;
     // Empty: caught between the truncation and the write of an in-place rewrite.
     if (read->empty() || *read == token_) return token_;
-    config::secret_registry().add(*read);
+    log::redactor().add(*read);
     token_ = std::move(*read);
     spdlog::info("GITHUB_TOKEN_FILE changed: checking the new token");
     return token_;

@@ -58,37 +58,10 @@ std::optional<TokenCheck> TokenStatus::last() const {
     return last_;
 }
 
-status::GithubStatus TokenStatus::snapshot() const {
+TokenReport TokenStatus::report() const {
     std::lock_guard lock(mutex_);
-    status::GithubStatus s;
-    if (!present_) return s;
-    s.state = "unchecked";
-    if (next_check_) s.next_check = status::rfc3339(*next_check_);
-    if (!last_) return s;
-    s.state = std::string(to_string(last_->state));
-    if (!last_->login.empty()) s.login = last_->login;
-    s.scopes = last_->scopes;
-    s.expires_at = last_->expires_at;
-    if (checked_at_) s.last_checked = status::rfc3339(*checked_at_);
-    return s;
-}
-
-std::vector<std::string> TokenStatus::degraded() const {
-    std::lock_guard lock(mutex_);
-    if (!last_) return {};
-    switch (last_->state) {
-        case TokenState::Invalid:
-            return {"github: token invalid"};
-        case TokenState::Expired:
-            return {"github: token expired"};
-        case TokenState::RateLimited:
-            return {"github: rate limited"};
-        case TokenState::Unreachable:
-            return {"github: unreachable"};
-        case TokenState::Valid:
-            return {};
-    }
-    return {};
+    return {
+        .present = present_, .last = last_, .checked_at = checked_at_, .next_check = next_check_};
 }
 
 }  // namespace dev8::github

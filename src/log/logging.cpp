@@ -5,12 +5,12 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "dev8/config/secret_registry.h"
+#include "dev8/fs/fd_io.h"
+#include "dev8/log/redactor.h"
 
 namespace dev8::log {
 namespace {
@@ -18,16 +18,10 @@ namespace {
 std::atomic<Format> g_format{Format::Text};
 std::mutex g_write_mutex;
 
-void write_all(int fd, std::string_view data) {
+// One line, whole, even when threads log at once.
+void write_line(int fd, std::string_view line) {
     std::lock_guard lock(g_write_mutex);
-    while (!data.empty()) {
-        ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return;
-        }
-        data.remove_prefix(static_cast<size_t>(n));
-    }
+    fs::write_all(fd, line);
 }
 
 std::string timestamp(std::chrono::system_clock::time_point t) {
@@ -44,7 +38,7 @@ std::string json_line(nlohmann::json object) {
 class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
   protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
-        auto text = config::secret_registry().redact({msg.payload.data(), msg.payload.size()});
+        auto text = redactor().redact({msg.payload.data(), msg.payload.size()});
         auto level = spdlog::level::to_string_view(msg.level);
         std::string line;
         if (g_format.load() == Format::Json) {
@@ -55,7 +49,7 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
             line = fmt::format("{} {:<5} {}\n", timestamp(msg.time),
                                std::string_view(level.data(), level.size()), text);
         }
-        write_all(STDERR_FILENO, line);
+        write_line(STDERR_FILENO, line);
     }
     void flush_() override {}
 };
@@ -91,7 +85,7 @@ std::optional<spdlog::level::level_enum> parse_level(std::string_view text) {
 }
 
 void relay(std::string_view service, Stream stream, std::string_view line) {
-    auto text = config::secret_registry().redact(line);
+    auto text = redactor().redact(line);
     std::string out;
     if (g_format.load() == Format::Json) {
         out = json_line({{"time", timestamp(std::chrono::system_clock::now())},
@@ -101,7 +95,7 @@ void relay(std::string_view service, Stream stream, std::string_view line) {
     } else {
         out = fmt::format("[{}] {}\n", service, text);
     }
-    write_all(stream == Stream::Out ? STDOUT_FILENO : STDERR_FILENO, out);
+    write_line(stream == Stream::Out ? STDOUT_FILENO : STDERR_FILENO, out);
 }
 
 }  // namespace dev8::log

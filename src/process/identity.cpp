@@ -9,16 +9,27 @@
 namespace dev8::process {
 namespace {
 
-// setfsuid/setfsgid return the previous id and cannot report failure directly.
+// setfsuid/setfsgid return the previous id and cannot report failure
+// directly; an invalid id (-1) changes nothing and reads the current one.
 void set_fs_ids(uid_t uid, gid_t gid) {
     ::syscall(SYS_setfsgid, gid);
     ::syscall(SYS_setfsuid, uid);
 }
 
+uid_t current_fsuid() {
+    return static_cast<uid_t>(::syscall(SYS_setfsuid, static_cast<uid_t>(-1)));
+}
+
+gid_t current_fsgid() {
+    return static_cast<gid_t>(::syscall(SYS_setfsgid, static_cast<gid_t>(-1)));
+}
+
 }  // namespace
 
 ScopedFsIdentity::ScopedFsIdentity(const fs::Account& account) {
-    if (::geteuid() != 0 || account.uid == 0) return;
+    if (::geteuid() != 0 || account.uid == 0 || current_fsuid() == account.uid) return;
+    saved_uid_ = current_fsuid();
+    saved_gid_ = current_fsgid();
     int count = ::getgroups(0, nullptr);
     saved_groups_.resize(static_cast<size_t>(std::max(count, 0)));
     if (count > 0) ::getgroups(count, saved_groups_.data());
@@ -29,7 +40,7 @@ ScopedFsIdentity::ScopedFsIdentity(const fs::Account& account) {
 
 ScopedFsIdentity::~ScopedFsIdentity() {
     if (!active_) return;
-    set_fs_ids(0, 0);
+    set_fs_ids(saved_uid_, saved_gid_);
     ::syscall(SYS_setgroups, saved_groups_.size(), saved_groups_.data());
     // The kernel marks a process non-dumpable when its fsuid changes; PID 1
     // stays what it was before, so `nsenter -t 1` and /proc/1/exe still work

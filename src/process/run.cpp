@@ -6,6 +6,8 @@
 
 #include <cerrno>
 
+#include "dev8/fs/fd_io.h"
+
 namespace dev8::process {
 namespace {
 
@@ -20,20 +22,12 @@ void set_nonblocking(int fd) {
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
-// Reads what is there; false once the pipe is closed.
-bool drain(fs::UniqueFd& fd, std::string& into) {
-    char buf[8192];
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n > 0) {
-            if (into.size() < kMaxCaptured) into.append(buf, static_cast<size_t>(n));
-            continue;
-        }
-        if (n < 0 && (errno == EINTR)) continue;
-        if (n < 0 && errno == EAGAIN) return true;
-        fd.reset();
-        return false;
+// Reads what is there, closing the pipe at its end.
+void drain(fs::UniqueFd& fd, std::string& into) {
+    fs::ReadState state;
+    while ((state = fs::read_chunk(fd.get(), into, kMaxCaptured)) == fs::ReadState::Data) {
     }
+    if (state == fs::ReadState::Closed) fd.reset();
 }
 
 class Session {
@@ -123,6 +117,17 @@ std::expected<RunResult, SpawnError> run_to_completion(SpawnSpec spec, Reaper& r
             return result;
         }
     }
+}
+
+std::string first_line(const RunResult& result) {
+    const auto& text = result.err.empty() ? result.out : result.err;
+    auto line = text.substr(0, text.find('\n'));
+    if (line.empty()) {
+        return result.exit.code
+                   ? "exit code " + std::to_string(*result.exit.code)
+                   : "killed by signal " + std::to_string(result.exit.signal.value_or(0));
+    }
+    return line;
 }
 
 }  // namespace dev8::process

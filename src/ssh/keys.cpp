@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "dev8/fs/text.h"
 #include "libssh_handles.h"
 
 namespace dev8::ssh {
@@ -29,14 +30,8 @@ const KeyKind* find_kind(ssh_keytypes_e type) {
 
 constexpr std::string_view kBlanks = " \t\r\n";
 
-std::string_view trim(std::string_view text) {
-    auto begin = text.find_first_not_of(kBlanks);
-    if (begin == std::string_view::npos) return {};
-    return text.substr(begin, text.find_last_not_of(kBlanks) - begin + 1);
-}
-
 std::string_view take_field(std::string_view& rest) {
-    rest = trim(rest);
+    rest = fs::trim(rest);
     auto end = std::min(rest.find_first_of(kBlanks), rest.size());
     auto field = rest.substr(0, end);
     rest.remove_prefix(end);
@@ -87,7 +82,7 @@ std::string normalise_private_text(std::string_view text) {
             out.replace(at, 2, "\n");
         }
     }
-    out = std::string(trim(out));
+    out = std::string(fs::trim(out));
     out += '\n';
     return out;
 }
@@ -110,7 +105,7 @@ std::string PublicKey::line() const {
 
 std::expected<PublicKey, std::string> parse_authorized_key(std::string_view line) {
     ensure_libssh();
-    std::string_view rest = trim(line);
+    std::string_view rest = fs::trim(line);
     if (rest.empty()) return std::unexpected("no key on the line");
     PublicKey key;
     auto probe = rest;
@@ -136,7 +131,7 @@ std::expected<PublicKey, std::string> parse_authorized_key(std::string_view line
     if (!canonical) return std::unexpected(canonical.error());
     key.type = type_name;
     key.base64 = std::move(*canonical);
-    key.comment = trim(rest);
+    key.comment = fs::trim(rest);
     return key;
 }
 

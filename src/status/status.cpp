@@ -2,14 +2,6 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-
-#include <cerrno>
-#include <cstring>
-
-#include "dev8/fs/unique_fd.h"
 
 namespace dev8::status {
 namespace {
@@ -28,7 +20,22 @@ Json optional_json(const std::optional<T>& value) {
     return value ? Json(*value) : Json(nullptr);
 }
 
-constexpr auto kReadTimeoutMs = 2000;
+// "absent" without a token, "unchecked" until the first check.
+Json github_json(const github::TokenReport& token) {
+    Json doc = {{"state", "absent"},     {"login", nullptr},        {"scopes", Json::array()},
+                {"expires_at", nullptr}, {"last_checked", nullptr}, {"next_check", nullptr}};
+    if (!token.present) return doc;
+    doc["state"] = "unchecked";
+    if (token.next_check) doc["next_check"] = rfc3339(*token.next_check);
+    if (!token.last) return doc;
+    const auto& last = *token.last;
+    doc["state"] = github::to_string(last.state);
+    if (!last.login.empty()) doc["login"] = last.login;
+    doc["scopes"] = last.scopes;
+    doc["expires_at"] = optional_json(last.expires_at);
+    if (token.checked_at) doc["last_checked"] = rfc3339(*token.checked_at);
+    return doc;
+}
 
 }  // namespace
 
@@ -37,116 +44,66 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
                        fmt::gmtime(std::chrono::system_clock::to_time_t(t)));
 }
 
+std::string_view to_string(Phase phase) {
+    switch (phase) {
+        case Phase::Init:
+            return "init";
+        case Phase::Starting:
+            return "starting";
+        case Phase::Running:
+            return "running";
+        case Phase::Stopping:
+            return "stopping";
+    }
+    return "init";
+}
+
+std::vector<std::string> degraded(const Snapshot& s) {
+    if (!s.github.last) return {};
+    switch (s.github.last->state) {
+        case github::TokenState::Invalid:
+            return {"github: token invalid"};
+        case github::TokenState::Expired:
+            return {"github: token expired"};
+        case github::TokenState::RateLimited:
+            return {"github: rate limited"};
+        case github::TokenState::Unreachable:
+            return {"github: unreachable"};
+        case github::TokenState::Valid:
+            return {};
+    }
+    return {};
+}
+
 Json to_json(const Snapshot& s) {
     Json steps = Json::array();
     for (const auto& step : s.steps) {
         steps.push_back({{"name", step.name},
-                         {"state", step.state},
-                         {"duration_ms", step.duration_ms},
+                         {"state", steps::to_string(step.state)},
+                         {"duration_ms", step.duration.count()},
                          {"message", step.message}});
     }
     Json services = Json::array();
     for (const auto& svc : s.services) {
         Json entry = {{"name", svc.name},
-                      {"state", svc.state},
+                      {"state", supervisor::to_string(svc.state)},
                       {"pid", optional_json(svc.pid)},
                       {"restarts", svc.restarts},
                       {"last_exit", exit_json(svc.last_exit)}};
         if (!svc.message.empty()) entry["message"] = svc.message;
         services.push_back(std::move(entry));
     }
-    return {{"phase", s.phase},
+    return {{"phase", to_string(s.phase)},
             {"healthy", s.healthy},
-            {"degraded", s.degraded},
+            {"degraded", degraded(s)},
             {"uptime_s", std::round(s.uptime_s * 10) / 10},
             {"orphans_reaped", s.orphans_reaped},
             {"pid", s.pid},
             {"version", s.version},
             {"steps", std::move(steps)},
             {"services", std::move(services)},
-            {"github",
-             {{"state", s.github.state},
-              {"login", optional_json(s.github.login)},
-              {"scopes", s.github.scopes},
-              {"expires_at", optional_json(s.github.expires_at)},
-              {"last_checked", optional_json(s.github.last_checked)},
-              {"next_check", optional_json(s.github.next_check)}}},
+            {"github", github_json(s.github)},
             {"ssh", {{"host_key_fingerprints", s.host_key_fingerprints}}}};
-}
-
-std::expected<Json, std::string> query(const std::vector<std::string>& state_dirs) {
-    std::string last_error = "no state directory";
-    for (const auto& dir : state_dirs) {
-        std::string path = dir + "/status.sock";
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        if (path.size() >= sizeof addr.sun_path) {
-            last_error = path + ": path too long";
-            continue;
-        }
-        std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-        fs::UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) {
-            last_error = path + ": " + std::strerror(errno);
-            continue;
-        }
-        std::string data;
-        char buf[8192];
-        for (;;) {
-            pollfd pfd{sock.get(), POLLIN, 0};
-            if (::poll(&pfd, 1, kReadTimeoutMs) <= 0) return std::unexpected(path + ": no answer");
-            ssize_t n = ::read(sock.get(), buf, sizeof buf);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) break;
-            data.append(buf, static_cast<size_t>(n));
-        }
-        auto doc = Json::parse(data, nullptr, false);
-        if (doc.is_discarded()) return std::unexpected(path + ": answer is not JSON");
-        return doc;
-    }
-    return std::unexpected(last_error);
-}
-
-std::string render_text(const Json& s) {
-    std::string out =
-        fmt::format("phase: {}   healthy: {}   uptime: {:.1f}s   orphans reaped: {}\n",
-                    s.value("phase", "?"), s.value("healthy", false) ? "yes" : "no",
-                    s.value("uptime_s", 0.0), s.value("orphans_reaped", 0));
-    for (const auto& d : s.value("degraded", Json::array())) {
-        out += fmt::format("degraded: {}\n", d.get<std::string>());
-    }
-    out += "steps:\n";
-    if (s["steps"].empty()) out += "  (none)\n";
-    for (const auto& step : s["steps"]) {
-        out += fmt::format("  {:<16} {:<8} {:>6} ms  {}\n", step.value("name", ""),
-                           step.value("state", ""), step.value("duration_ms", 0),
-                           step.value("message", ""));
-    }
-    out += "services:\n";
-    for (const auto& svc : s["services"]) {
-        std::string exit = "-";
-        if (const auto& e = svc["last_exit"]; e.is_object()) {
-            exit = e["code"].is_null() ? fmt::format("signal {}", e["signal"].dump())
-                                       : fmt::format("code {}", e["code"].dump());
-        }
-        out += fmt::format("  {:<16} {:<9} pid {:<7} restarts {:<4} last exit {}{}\n",
-                           svc.value("name", ""), svc.value("state", ""),
-                           svc["pid"].is_null() ? std::string("-") : svc["pid"].dump(),
-                           svc.value("restarts", 0), exit,
-                           svc.contains("message") ? "  (" + svc.value("message", "") + ")" : "");
-    }
-    const auto& gh = s["github"];
-    auto text = [&gh](const char* key, const char* label) {
-        return gh.contains(key) && gh[key].is_string() ? label + gh[key].get<std::string>()
-                                                       : std::string();
-    };
-    out += fmt::format("github: {}{}{}{}{}\n", gh.value("state", "absent"), text("login", " as "),
-                       text("expires_at", ", expires "), text("last_checked", ", checked "),
-                       text("next_check", ", next check "));
-    for (const auto& fp : s["ssh"].value("host_key_fingerprints", Json::array())) {
-        out += fmt::format("ssh host key: {}\n", fp.get<std::string>());
-    }
-    return out;
 }
 
 }  // namespace dev8::status

@@ -12,7 +12,7 @@
 
 namespace dev8::status {
 
-StatusServer::StatusServer(app::EventLoop& loop, SnapshotSource source,
+StatusServer::StatusServer(loop::EventLoop& loop, SnapshotSource source,
                            std::function<void()> served)
     : loop_(loop), source_(std::move(source)), served_(std::move(served)) {}
 

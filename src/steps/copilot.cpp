@@ -5,8 +5,6 @@
 
 #include <algorithm>
 
-#include "dev8/steps/developer_command.h"
-
 namespace dev8::steps {
 namespace {
 
@@ -17,66 +15,76 @@ std::string lower(std::string text) {
     return text;
 }
 
-class CopilotStep final : public Step {
+struct CopilotWork {
+    bool cli = false;    // the standalone copilot CLI is installed
+    bool token = false;  // GITHUB_TOKEN is set
+    std::vector<std::string> extensions;
+};
+
+class CopilotStep final : public DecidedStep<CopilotWork> {
   public:
     std::string_view name() const override { return "copilot"; }
 
-    std::string plan(const config::Config& config) const override {
+  protected:
+    std::expected<CopilotWork, std::string> decide(const config::Config& config) const override {
+        CopilotWork work{.cli = process::find_command("copilot").has_value(),
+                         .token = config.secrets.github_token.has_value(),
+                         .extensions = config.gh_extensions};
+        if (!work.cli && work.extensions.empty())
+            return std::unexpected("no Copilot CLI installed and DEV8_GH_EXTENSIONS empty");
+        return work;
+    }
+
+    std::string describe(const CopilotWork& work) const override {
         std::vector<std::string> parts;
-        if (developer_program("copilot")) {
-            parts.push_back(config.secrets.github_token
+        if (work.cli) {
+            parts.push_back(work.token
                                 ? "the copilot CLI gets the token through the shell environment"
                                 : "the copilot CLI is installed but GITHUB_TOKEN is not set");
         }
-        if (!config.gh_extensions.empty()) {
+        if (!work.extensions.empty()) {
             parts.push_back(fmt::format("install gh extensions {} unless present",
-                                        fmt::join(config.gh_extensions, ", ")));
+                                        fmt::join(work.extensions, ", ")));
         }
-        if (parts.empty()) return "skip: no Copilot CLI installed and DEV8_GH_EXTENSIONS empty";
         return fmt::format("{}", fmt::join(parts, "; "));
     }
 
-    StepResult run(StepContext& context) override {
-        const auto& config = context.config;
-        bool cli = developer_program("copilot").has_value();
-        if (!cli && config.gh_extensions.empty()) {
-            return StepResult::skipped("no Copilot CLI installed and DEV8_GH_EXTENSIONS empty");
-        }
+    StepResult carry_out(StepContext& context, const CopilotWork& work) override {
         std::vector<std::string> done;
-        if (cli) {
-            done.push_back(config.secrets.github_token
-                               ? "copilot CLI: token provided through the shell environment"
-                               : "copilot CLI installed, but GITHUB_TOKEN is not set");
+        if (work.cli) {
+            done.push_back(work.token ? "copilot CLI: token provided through the shell environment"
+                                      : "copilot CLI installed, but GITHUB_TOKEN is not set");
         }
-        if (config.gh_extensions.empty())
-            return StepResult::ok(fmt::format("{}", fmt::join(done, "; ")));
-        auto extensions = install_extensions(context);
-        if (!extensions) return StepResult::failed(extensions.error());
-        done.push_back(*extensions);
+        if (!work.extensions.empty()) {
+            auto extensions = install_extensions(context, work.extensions);
+            if (!extensions) return StepResult::failed(extensions.error());
+            done.push_back(*extensions);
+        }
         return StepResult::ok(fmt::format("{}", fmt::join(done, "; ")));
     }
 
   private:
-    std::expected<std::string, std::string> install_extensions(StepContext& context) {
-        if (!developer_program("gh"))
+    std::expected<std::string, std::string> install_extensions(
+        StepContext& context, const std::vector<std::string>& extensions) {
+        if (!process::find_command("gh"))
             return std::unexpected("gh not installed: cannot install extensions");
+        auto gh = context.developer_commands();
         std::map<std::string, std::string> env = {{"GH_PROMPT_DISABLED", "1"},
                                                   {"GH_NO_UPDATE_NOTIFIER", "1"}};
-        auto listed = run_as_developer(context, {"gh", "extension", "list"}, env, {}, 30s);
+        auto listed = gh.run({"gh", "extension", "list"}, env, {}, 30s);
         auto installed = lower(listed && listed->exit.success() ? listed->out : "");
         std::vector<std::string> added, present;
-        for (const auto& extension : context.config.gh_extensions) {
+        for (const auto& extension : extensions) {
             if (installed.find(lower(extension)) != std::string::npos) {
                 present.push_back(extension);
                 continue;
             }
-            auto install =
-                run_as_developer(context, {"gh", "extension", "install", extension}, env, {}, 120s);
+            auto install = gh.run({"gh", "extension", "install", extension}, env, {}, 120s);
             if (!install || !install->exit.success() || install->timed_out) {
-                return std::unexpected(
-                    fmt::format("gh extension install {} failed: {}", extension,
-                                install ? (install->timed_out ? "timed out" : first_line(*install))
-                                        : install.error().message));
+                return std::unexpected(fmt::format(
+                    "gh extension install {} failed: {}", extension,
+                    install ? (install->timed_out ? "timed out" : process::first_line(*install))
+                            : install.error().message));
             }
             added.push_back(extension);
         }

@@ -4,7 +4,7 @@
 #include <fmt/ranges.h>
 #include <unistd.h>
 
-#include "dev8/steps/developer_command.h"
+#include "dev8/fs/text.h"
 
 namespace dev8::steps {
 namespace {
@@ -17,54 +17,23 @@ std::string own_executable() {
     return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "/usr/local/bin/dev8-init";
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    size_t start = 0;
-    while (start < text.size()) {
-        auto nl = text.find('\n', start);
-        lines.push_back(text.substr(start, nl - start));
-        if (nl == std::string::npos) break;
-        start = nl + 1;
-    }
-    return lines;
+std::vector<std::string> lines_of(std::string_view text) {
+    std::vector<std::string> result;
+    for (auto line : fs::lines(text)) result.emplace_back(fs::trim_end(line, "\n"));
+    return result;
 }
 
-class GitConfigStep final : public Step {
+// Each key with the exact list of values it must end up with.
+using GitConfigWork = std::vector<std::pair<std::string, std::vector<std::string>>>;
+
+class GitConfigStep final : public DecidedStep<GitConfigWork> {
   public:
     std::string_view name() const override { return "git-config"; }
 
-    std::string plan(const config::Config& config) const override {
-        if (!developer_program("git")) return "skip: git not installed";
-        auto work = wanted(config);
-        if (work.empty()) return "skip: GIT_USER_NAME, GIT_USER_EMAIL and GITHUB_TOKEN not set";
-        std::vector<std::string> keys;
-        for (const auto& [key, _] : work) keys.push_back(key);
-        return fmt::format("set {} in ~/.gitconfig", fmt::join(keys, ", "));
-    }
-
-    StepResult run(StepContext& context) override {
-        if (!developer_program("git")) return StepResult::skipped("git not installed");
-        auto work = wanted(context.config);
-        if (work.empty()) {
-            return StepResult::skipped("GIT_USER_NAME, GIT_USER_EMAIL and GITHUB_TOKEN not set");
-        }
-        std::vector<std::string> changed;
-        for (const auto& [key, values] : work) {
-            auto current = git(context, {"git", "config", "--global", "--get-all", key});
-            if (current && lines_of(current->out) == values) continue;
-            if (auto set = set_values(context, key, values); !set)
-                return StepResult::failed(set.error());
-            changed.push_back(key);
-        }
-        if (changed.empty()) return StepResult::ok("already configured");
-        return StepResult::ok(fmt::format("set {}", fmt::join(changed, ", ")));
-    }
-
-  private:
-    // Each key with the exact list of values it must end up with.
-    static std::vector<std::pair<std::string, std::vector<std::string>>> wanted(
-        const config::Config& config) {
-        std::vector<std::pair<std::string, std::vector<std::string>>> work;
+  protected:
+    std::expected<GitConfigWork, std::string> decide(const config::Config& config) const override {
+        if (!process::find_command("git")) return std::unexpected("git not installed");
+        GitConfigWork work;
         if (config.git_user_name) work.push_back({"user.name", {*config.git_user_name}});
         if (config.git_user_email) work.push_back({"user.email", {*config.git_user_email}});
         if (config.secrets.github_token) {
@@ -73,27 +42,51 @@ class GitConfigStep final : public Step {
             work.push_back({"credential.https://" + config.github_host + ".helper",
                             {"", own_executable() + " git-credential"}});
         }
+        if (work.empty())
+            return std::unexpected("GIT_USER_NAME, GIT_USER_EMAIL and GITHUB_TOKEN not set");
         return work;
     }
 
-    std::expected<process::RunResult, process::SpawnError> git(StepContext& context,
-                                                               std::vector<std::string> argv) {
-        return run_as_developer(context, std::move(argv), {{"GIT_CONFIG_NOSYSTEM", "1"}}, {}, 30s);
+    std::string describe(const GitConfigWork& work) const override {
+        std::vector<std::string> keys;
+        for (const auto& [key, _] : work) keys.push_back(key);
+        return fmt::format("set {} in ~/.gitconfig", fmt::join(keys, ", "));
     }
 
-    std::expected<void, std::string> set_values(StepContext& context, const std::string& key,
-                                                const std::vector<std::string>& values) {
-        auto unset = git(context, {"git", "config", "--global", "--unset-all", key});
+    StepResult carry_out(StepContext& context, const GitConfigWork& work) override {
+        auto git = context.developer_commands();
+        std::vector<std::string> changed;
+        for (const auto& [key, values] : work) {
+            auto current = run(git, {"git", "config", "--global", "--get-all", key});
+            if (current && lines_of(current->out) == values) continue;
+            if (auto set = set_values(git, key, values); !set)
+                return StepResult::failed(set.error());
+            changed.push_back(key);
+        }
+        if (changed.empty()) return StepResult::ok("already configured");
+        return StepResult::ok(fmt::format("set {}", fmt::join(changed, ", ")));
+    }
+
+  private:
+    static std::expected<process::RunResult, process::SpawnError> run(
+        const process::CommandRunner& git, std::vector<std::string> argv) {
+        return git.run(std::move(argv), {{"GIT_CONFIG_NOSYSTEM", "1"}}, {}, 30s);
+    }
+
+    static std::expected<void, std::string> set_values(const process::CommandRunner& git,
+                                                       const std::string& key,
+                                                       const std::vector<std::string>& values) {
+        auto unset = run(git, {"git", "config", "--global", "--unset-all", key});
         // Exit 5: the key was not set, which is fine.
         if (!unset || !(unset->exit.success() || unset->exit.code == 5)) {
             return std::unexpected("git config --unset-all " + key + ": " +
-                                   (unset ? first_line(*unset) : unset.error().message));
+                                   (unset ? process::first_line(*unset) : unset.error().message));
         }
         for (const auto& value : values) {
-            auto add = git(context, {"git", "config", "--global", "--add", key, value});
+            auto add = run(git, {"git", "config", "--global", "--add", key, value});
             if (!add || !add->exit.success()) {
                 return std::unexpected("git config " + key + ": " +
-                                       (add ? first_line(*add) : add.error().message));
+                                       (add ? process::first_line(*add) : add.error().message));
             }
         }
         return {};

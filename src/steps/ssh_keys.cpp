@@ -13,6 +13,9 @@
 #include <optional>
 
 #include "dev8/fs/atomic_file.h"
+#include "dev8/fs/links.h"
+#include "dev8/fs/marked_block.h"
+#include "dev8/fs/text.h"
 
 namespace dev8::steps {
 namespace {
@@ -21,22 +24,7 @@ constexpr std::string_view kNothingSet = "SSH_PUBLIC_KEY and SSH_PRIVATE_KEY not
 constexpr std::string_view kBlockNote =
     "# Keys from SSH_PUBLIC_KEY, rewritten at every start: change the variable, not these lines.";
 
-// Each line with its terminator, so that joining them gives back the text.
-std::vector<std::string_view> split_lines(std::string_view text) {
-    std::vector<std::string_view> lines;
-    while (!text.empty()) {
-        auto end = text.find('\n');
-        auto length = end == std::string_view::npos ? text.size() : end + 1;
-        lines.push_back(text.substr(0, length));
-        text.remove_prefix(length);
-    }
-    return lines;
-}
-
-std::string_view without_terminator(std::string_view line) {
-    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-    return line;
-}
+constexpr fs::Markers kManagedMarkers{kManagedBlockBegin, kManagedBlockEnd};
 
 bool may_hold_key(std::string_view line) {
     auto start = line.find_first_not_of(" \t\r\n");
@@ -105,11 +93,15 @@ class Outcome {
     bool failed_ = false;
 };
 
-void update_authorized_keys(const std::string& ssh_dir, const std::optional<config::Secret>& secret,
+void update_authorized_keys(const std::string& ssh_dir, bool secret, const PublicKeyList& list,
                             Outcome& outcome) {
-    auto list = secret ? parse_public_key_list(secret->value) : PublicKeyList{};
-    auto path = ssh_dir + "/authorized_keys";
-    auto current = fs::read_file(path);
+    // A dotfiles manager's link stays: its target is edited (fs::edit_target).
+    auto path = fs::edit_target(ssh_dir + "/authorized_keys");
+    if (!path) {
+        outcome.fail(path.error());
+        return;
+    }
+    auto current = fs::read_file(*path);
     if (!current) {
         outcome.fail(current.error());
         return;
@@ -117,7 +109,7 @@ void update_authorized_keys(const std::string& ssh_dir, const std::optional<conf
     auto updated = render_authorized_keys(current->value_or(""), list.keys);
     bool block_removed = updated.managed == 0 && *current && updated.text != **current;
     if (updated.managed > 0 || block_removed) {
-        if (auto written = fs::write_file_atomic(path, updated.text, 0600); !written) {
+        if (auto written = fs::write_file_atomic(*path, updated.text, 0600); !written) {
             outcome.fail(written.error());
             return;
         }
@@ -217,9 +209,8 @@ std::expected<void, std::string> place_public_half(const std::string& path,
     return {};
 }
 
-void install_private_key(const std::string& ssh_dir, const config::Secret& secret,
-                         Outcome& outcome) {
-    auto key = ssh::parse_private_key(secret.value);
+void install_private_key(const std::string& ssh_dir,
+                         const std::expected<ssh::PrivateKey, std::string>& key, Outcome& outcome) {
     if (!key) {
         outcome.fail("SSH_PRIVATE_KEY not used: " + key.error());
         return;
@@ -237,57 +228,74 @@ void install_private_key(const std::string& ssh_dir, const config::Secret& secre
 // With neither variable set the step has nothing to install, but keys an
 // earlier start put in authorized_keys must still be revoked.
 StepResult revoke_previous_keys(const std::string& ssh_dir) {
-    auto path = ssh_dir + "/authorized_keys";
-    auto current = fs::read_file(path);
+    auto path = fs::edit_target(ssh_dir + "/authorized_keys");
+    if (!path) return StepResult::failed(path.error());
+    auto current = fs::read_file(*path);
     if (!current || !*current) return StepResult::skipped(std::string(kNothingSet));
     auto updated = render_authorized_keys(**current, {});
     if (updated.text == **current) return StepResult::skipped(std::string(kNothingSet));
-    if (auto written = fs::write_file_atomic(path, updated.text, 0600); !written) {
+    if (auto written = fs::write_file_atomic(*path, updated.text, 0600); !written) {
         return StepResult::failed(written.error());
     }
     return StepResult::ok(
         fmt::format("{}: managed block removed from authorized_keys", kNothingSet));
 }
 
-class SshKeysStep final : public Step {
+// Neither variable set: nothing to install, but a managed block an earlier
+// start left in authorized_keys is still removed.
+struct SshKeysWork {
+    std::string ssh_dir;
+    bool public_key_set = false;
+    PublicKeyList public_keys;
+    std::optional<std::expected<ssh::PrivateKey, std::string>> private_key;
+    bool nothing_set() const { return !public_key_set && !private_key; }
+};
+
+class SshKeysStep final : public DecidedStep<SshKeysWork> {
   public:
     std::string_view name() const override { return "ssh-keys"; }
 
-    std::string plan(const config::Config& config) const override {
+  protected:
+    std::expected<SshKeysWork, std::string> decide(const config::Config& config) const override {
         const auto& secrets = config.secrets;
-        if (!secrets.ssh_public_key && !secrets.ssh_private_key) {
-            return fmt::format("skipped: {}", kNothingSet);
-        }
-        auto ssh_dir = config.developer.home + "/.ssh";
-        std::vector<std::string> parts;
+        SshKeysWork work;
+        work.ssh_dir = config.developer.home + "/.ssh";
         if (secrets.ssh_public_key) {
-            auto list = parse_public_key_list(secrets.ssh_public_key->value);
-            parts.push_back(fmt::format("{} into the managed block of {}/authorized_keys",
-                                        count_of(list.keys.size(), "key"), ssh_dir));
-            if (!list.rejected.empty()) parts.push_back(describe_rejected(list.rejected));
+            work.public_key_set = true;
+            work.public_keys = parse_public_key_list(secrets.ssh_public_key->value);
         }
-        if (secrets.ssh_private_key) {
-            auto key = ssh::parse_private_key(secrets.ssh_private_key->value);
-            parts.push_back(
-                key ? fmt::format("private key to {}/{} (and .pub)", ssh_dir, key->file_name)
-                    : "SSH_PRIVATE_KEY not used: " + key.error());
+        if (secrets.ssh_private_key)
+            work.private_key = ssh::parse_private_key(secrets.ssh_private_key->value);
+        return work;
+    }
+
+    std::string describe(const SshKeysWork& work) const override {
+        // Still run: a managed block an earlier start left is removed.
+        if (work.nothing_set()) return fmt::format("skipped: {}", kNothingSet);
+        std::vector<std::string> parts;
+        if (work.public_key_set) {
+            parts.push_back(fmt::format("{} into the managed block of {}/authorized_keys",
+                                        count_of(work.public_keys.keys.size(), "key"),
+                                        work.ssh_dir));
+            if (!work.public_keys.rejected.empty())
+                parts.push_back(describe_rejected(work.public_keys.rejected));
+        }
+        if (const auto& key = work.private_key) {
+            parts.push_back(*key ? fmt::format("private key to {}/{} (and .pub)", work.ssh_dir,
+                                               (*key)->file_name)
+                                 : "SSH_PRIVATE_KEY not used: " + key->error());
         }
         return fmt::format("{}", fmt::join(parts, "; "));
     }
 
-    StepResult run(StepContext& context) override {
-        const auto& secrets = context.config.secrets;
-        auto ssh_dir = context.config.developer.home + "/.ssh";
-        if (!secrets.ssh_public_key && !secrets.ssh_private_key) {
-            return revoke_previous_keys(ssh_dir);
-        }
-        if (auto made = fs::ensure_directory(ssh_dir, 0700); !made) {
+    StepResult carry_out(StepContext&, const SshKeysWork& work) override {
+        if (work.nothing_set()) return revoke_previous_keys(work.ssh_dir);
+        if (auto made = fs::ensure_directory(work.ssh_dir, 0700); !made) {
             return StepResult::failed(made.error());
         }
         Outcome outcome;
-        update_authorized_keys(ssh_dir, secrets.ssh_public_key, outcome);
-        if (secrets.ssh_private_key)
-            install_private_key(ssh_dir, *secrets.ssh_private_key, outcome);
+        update_authorized_keys(work.ssh_dir, work.public_key_set, work.public_keys, outcome);
+        if (work.private_key) install_private_key(work.ssh_dir, *work.private_key, outcome);
         return outcome.result();
     }
 };
@@ -301,10 +309,10 @@ std::unique_ptr<Step> make_ssh_keys_step() {
 PublicKeyList parse_public_key_list(std::string_view text) {
     PublicKeyList list;
     size_t number = 0;
-    for (auto line : split_lines(text)) {
+    for (auto line : fs::lines(text)) {
         ++number;
         if (!may_hold_key(line)) continue;
-        auto key = ssh::parse_authorized_key(without_terminator(line));
+        auto key = ssh::parse_authorized_key(fs::trim_end(line, "\r\n"));
         if (key) {
             list.keys.push_back(std::move(*key));
         } else {
@@ -317,31 +325,14 @@ PublicKeyList parse_public_key_list(std::string_view text) {
 AuthorizedKeys render_authorized_keys(std::string_view current,
                                       const std::vector<ssh::PublicKey>& keys) {
     AuthorizedKeys result;
-    std::string outside;
-    std::optional<size_t> block_at;
+    auto text = fs::MarkedText::parse(current, kManagedMarkers);
     std::vector<ssh::PublicKey> user_keys;
-    bool inside = false;
-    for (auto line : split_lines(current)) {
-        if (inside) {
-            inside = without_terminator(line) != kManagedBlockEnd;
-        } else if (without_terminator(line) == kManagedBlockBegin) {
-            if (!block_at) block_at = outside.size();
-            inside = true;
-        } else {
-            outside += line;
-            if (!may_hold_key(line)) continue;
-            if (auto key = ssh::parse_authorized_key(line)) user_keys.push_back(std::move(*key));
-        }
+    for (auto line : fs::lines(text.outside())) {
+        if (!may_hold_key(line)) continue;
+        if (auto key = ssh::parse_authorized_key(line)) user_keys.push_back(std::move(*key));
     }
-    result.unterminated_block = inside;
-    auto block = managed_block(keys, user_keys, result);
-    if (block_at) {
-        outside.insert(*block_at, block);
-    } else if (!block.empty()) {
-        if (!outside.empty() && outside.back() != '\n') outside += '\n';
-        outside += block;
-    }
-    result.text = std::move(outside);
+    result.unterminated_block = text.unterminated();
+    result.text = text.with(managed_block(keys, user_keys, result), fs::Placement::End);
     return result;
 }
 

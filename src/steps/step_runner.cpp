@@ -13,21 +13,22 @@
 #include "dev8/steps/vscode_settings.h"
 
 namespace dev8::steps {
-namespace {
 
-std::string_view state_name(StepResult::State state) {
+std::string_view to_string(StepState state) {
     switch (state) {
-        case StepResult::State::Ok:
+        case StepState::Pending:
+            return "pending";
+        case StepState::Running:
+            return "running";
+        case StepState::Ok:
             return "ok";
-        case StepResult::State::Skipped:
+        case StepState::Skipped:
             return "skipped";
-        case StepResult::State::Failed:
+        case StepState::Failed:
             return "failed";
     }
     return "failed";
 }
-
-}  // namespace
 
 std::vector<std::unique_ptr<Step>> default_steps() {
     std::vector<std::unique_ptr<Step>> steps;
@@ -42,9 +43,9 @@ std::vector<std::unique_ptr<Step>> default_steps() {
 
 StepRunner::StepRunner(std::vector<std::unique_ptr<Step>> steps) : steps_(std::move(steps)) {
     for (const auto& step : steps_) {
-        status::StepStatus pending;
+        StepReport pending;
         pending.name = step->name();
-        statuses_.push_back(std::move(pending));
+        reports_.push_back(std::move(pending));
     }
 }
 
@@ -66,40 +67,45 @@ void StepRunner::request_stop() {
     thread_.request_stop();
 }
 
-std::vector<status::StepStatus> StepRunner::statuses() const {
+std::vector<StepReport> StepRunner::reports() const {
     std::lock_guard lock(mutex_);
-    return statuses_;
+    return reports_;
 }
 
-void StepRunner::update(size_t index, const status::StepStatus& status) {
+StepState StepRunner::state_of(std::string_view name) const {
     std::lock_guard lock(mutex_);
-    statuses_[index] = status;
+    for (const auto& report : reports_)
+        if (report.name == name) return report.state;
+    return StepState::Pending;
+}
+
+void StepRunner::update(size_t index, const StepReport& report) {
+    std::lock_guard lock(mutex_);
+    reports_[index] = report;
 }
 
 void StepRunner::run_all(std::stop_token stop, const StepContext& base,
                          const std::function<void()>& on_done) {
     for (size_t i = 0; i < steps_.size() && !stop.stop_requested(); ++i) {
         auto& step = *steps_[i];
-        status::StepStatus status;
-        status.name = step.name();
-        status.state = "running";
-        update(i, status);
+        StepReport report;
+        report.name = step.name();
+        report.state = StepState::Running;
+        update(i, report);
         auto start = std::chrono::steady_clock::now();
         StepContext context = base;
         auto result = [&] {
             process::ScopedFsIdentity as_developer(base.config.developer);
             return step.run(context);
         }();
-        status.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::steady_clock::now() - start)
-                                 .count();
-        status.state = std::string(state_name(result.state));
-        status.message = result.message;
-        update(i, status);
-        auto level =
-            result.state == StepResult::State::Failed ? spdlog::level::warn : spdlog::level::info;
-        spdlog::log(level, "step {}: {} ({} ms){}{}", status.name, status.state, status.duration_ms,
-                    result.message.empty() ? "" : ": ", result.message);
+        report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - start);
+        report.state = result.state;
+        report.message = result.message;
+        update(i, report);
+        auto level = result.state == StepState::Failed ? spdlog::level::warn : spdlog::level::info;
+        spdlog::log(level, "step {}: {} ({} ms){}{}", report.name, to_string(report.state),
+                    report.duration.count(), result.message.empty() ? "" : ": ", result.message);
     }
     on_done();
 }

@@ -8,6 +8,7 @@
 
 #include "dev8/fs/atomic_file.h"
 #include "dev8/fs/jsonc.h"
+#include "dev8/fs/links.h"
 
 namespace dev8::steps {
 namespace {
@@ -45,15 +46,6 @@ std::string settings_path(const fs::Account& developer) {
     return developer.home + "/.local/share/code-server/User/settings.json";
 }
 
-// Dotfile managers link settings.json into a repository: edit the file the
-// link points to rather than replace the link.
-std::string resolve_link(const std::string& path) {
-    std::error_code error;
-    if (!std::filesystem::is_symlink(path, error)) return path;
-    auto target = std::filesystem::canonical(path, error);
-    return error ? path : target.string();
-}
-
 mode_t mode_or_0644(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return 0644;
@@ -66,37 +58,50 @@ std::string outcome(size_t added, size_t kept) {
     return message;
 }
 
-class VscodeSettingsStep final : public Step {
+struct VscodeSettingsWork {
+    std::string path;
+    Members settings;
+};
+
+class VscodeSettingsStep final : public DecidedStep<VscodeSettingsWork> {
   public:
     std::string_view name() const override { return "vscode-settings"; }
 
-    std::string plan(const config::Config& config) const override {
-        return fmt::format("add any of {} managed settings missing from {}",
-                           managed_settings(config.vscode_settings).size(),
-                           settings_path(config.developer));
+  protected:
+    std::expected<VscodeSettingsWork, std::string> decide(
+        const config::Config& config) const override {
+        return VscodeSettingsWork{settings_path(config.developer),
+                                  managed_settings(config.vscode_settings)};
     }
 
-    StepResult run(StepContext& context) override {
-        auto path = resolve_link(settings_path(context.config.developer));
-        auto text = fs::read_file(path);
+    std::string describe(const VscodeSettingsWork& work) const override {
+        return fmt::format("add any of {} managed settings missing from {}", work.settings.size(),
+                           work.path);
+    }
+
+    StepResult carry_out(StepContext&, const VscodeSettingsWork& work) override {
+        // A dotfiles manager's link stays: its target is edited (fs::edit_target).
+        auto path = fs::edit_target(work.path);
+        if (!path) return StepResult::failed(path.error());
+        auto text = fs::read_file(*path);
         if (!text) return StepResult::failed(text.error());
         bool exists = text->has_value();
         auto document = fs::JsoncObject::parse(std::move(*text).value_or(""));
         if (!document) {
-            return StepResult::failed(path + ": " + document.error() + "; left untouched");
+            return StepResult::failed(*path + ": " + document.error() + "; left untouched");
         }
 
-        auto wanted = managed_settings(context.config.vscode_settings);
         Members missing;
-        std::ranges::copy_if(wanted, std::back_inserter(missing),
+        std::ranges::copy_if(work.settings, std::back_inserter(missing),
                              [&](const auto& member) { return !document->contains(member.first); });
         if (missing.empty()) {
-            return StepResult::ok(fmt::format("all {} settings already present", wanted.size()));
+            return StepResult::ok(
+                fmt::format("all {} settings already present", work.settings.size()));
         }
 
         // Only a missing folder is made: ensure_directory would also reset the
         // mode of one the user chose.
-        auto dir = std::filesystem::path(path).parent_path().string();
+        auto dir = std::filesystem::path(*path).parent_path().string();
         std::error_code error;
         if (!exists && !std::filesystem::is_directory(dir, error)) {
             if (auto made = fs::ensure_directory(dir, 0755); !made) {
@@ -104,11 +109,11 @@ class VscodeSettingsStep final : public Step {
             }
         }
         if (auto written =
-                fs::write_file_atomic(path, document->with_members(missing), mode_or_0644(path));
+                fs::write_file_atomic(*path, document->with_members(missing), mode_or_0644(*path));
             !written) {
             return StepResult::failed(written.error());
         }
-        return StepResult::ok(outcome(missing.size(), wanted.size() - missing.size()));
+        return StepResult::ok(outcome(missing.size(), work.settings.size() - missing.size()));
     }
 };
 

@@ -1,16 +1,11 @@
 #include "service.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/epoll.h>
+#include <spdlog/spdlog.h>
 #include <termios.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <random>
-
 #include "dev8/process/signals.h"
-#include "dev8/process/spawn.h"
 
 namespace dev8::supervisor {
 namespace {
@@ -22,63 +17,7 @@ std::string describe(const process::ExitStatus& exit) {
     return "was killed by " + process::signal_name(exit.signal.value_or(0));
 }
 
-double jitter() {
-    static std::minstd_rand rng(
-        static_cast<unsigned>(::getpid()) ^
-        static_cast<unsigned>(steady_clock::now().time_since_epoch().count()));
-    return std::uniform_real_distribution<double>(-1.0, 1.0)(rng);
-}
-
 }  // namespace
-
-OutputRelay::OutputRelay(app::EventLoop& loop, std::string service, log::Stream stream,
-                         fs::UniqueFd fd)
-    : loop_(loop), service_(std::move(service)), stream_(stream), fd_(std::move(fd)) {
-    // Non-blocking, so a final flush cannot hang on a writer that escaped the stop.
-    ::fcntl(fd_.get(), F_SETFL, ::fcntl(fd_.get(), F_GETFL) | O_NONBLOCK);
-    loop_.watch(fd_.get(), EPOLLIN, [this](uint32_t) { drain(); });
-}
-
-OutputRelay::~OutputRelay() {
-    close();
-}
-
-void OutputRelay::close() {
-    if (!fd_) return;
-    loop_.unwatch(fd_.get());
-    fd_.reset();
-    if (!partial_.empty()) log::relay(service_, stream_, partial_);
-    partial_.clear();
-}
-
-void OutputRelay::flush() {
-    while (fd_ && drain()) {
-    }
-    close();
-}
-
-bool OutputRelay::drain() {
-    char buf[16384];
-    ssize_t n = ::read(fd_.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) return true;
-    if (n < 0 && errno == EAGAIN) return false;
-    if (n <= 0) {
-        close();
-        return false;
-    }
-    partial_.append(buf, static_cast<size_t>(n));
-    size_t start = 0;
-    for (size_t nl; (nl = partial_.find('\n', start)) != std::string::npos; start = nl + 1) {
-        size_t end = nl > start && partial_[nl - 1] == '\r' ? nl - 1 : nl;
-        log::relay(service_, stream_, std::string_view(partial_).substr(start, end - start));
-    }
-    partial_.erase(0, start);
-    if (partial_.size() >= kMaxLine) {
-        log::relay(service_, stream_, partial_);
-        partial_.clear();
-    }
-    return true;
-}
 
 Service::Service(Supervisor& supervisor, ServiceSpec spec)
     : supervisor_(supervisor), spec_(std::move(spec)) {}
@@ -109,33 +48,24 @@ void Service::start() {
         .stdout_mode = spec_.is_main ? process::Stdio::Inherit : process::Stdio::Pipe,
         .stderr_mode = spec_.is_main ? process::Stdio::Inherit : process::Stdio::Pipe,
     };
-    started_at_ = steady_clock::now();
-    auto child = process::spawn(spawn, supervisor_.reaper_);
-    if (!child) {
-        start_failed(child.error().exit_code, child.error().message);
+    started_at_ = control().now();
+    auto run = control().spawn(spec_.name, spawn);
+    if (!run) {
+        start_failed(run.error().exit_code, run.error().message);
         return;
     }
     message_.clear();
-    pid_ = child->pid;
-    pgid_ = child->pid;
-    state_ = std::holds_alternative<std::monostate>(spec_.ready) ? State::Ready : State::Starting;
-    spdlog::info("{}: started (pid {})", spec_.name, child->pid);
-    auto& loop = supervisor_.loop_;
-    if (child->stdout_fd) {
-        stdout_relay_ = std::make_unique<OutputRelay>(loop, spec_.name, log::Stream::Out,
-                                                      std::move(child->stdout_fd));
+    pid_ = run->pid;
+    pgid_ = run->pid;
+    output_ = std::move(run->output);
+    bool probed = !std::holds_alternative<std::monostate>(spec_.ready);
+    state_ = probed ? ServiceState::Starting : ServiceState::Ready;
+    spdlog::info("{}: started (pid {})", spec_.name, run->pid);
+    if (probed) {
+        readiness_ = control().watch_ready(
+            spec_.ready, [this, generation = generation_] { on_ready(generation); });
     }
-    if (child->stderr_fd) {
-        stderr_relay_ = std::make_unique<OutputRelay>(loop, spec_.name, log::Stream::Err,
-                                                      std::move(child->stderr_fd));
-    }
-    if (state_ == State::Starting) {
-        auto generation = generation_;
-        readiness_ = std::make_unique<ReadinessWatch>(spec_.ready, [this, &loop, generation] {
-            loop.post([this, generation] { on_ready(generation); });
-        });
-    }
-    child->exit->on_exit([this](const process::ExitStatus& exit) { on_exit(exit); });
+    run->exit->on_exit([this](const process::ExitStatus& exit) { on_exit(exit); });
 }
 
 // A run that never got to exec counts as one that exited at once with `code`,
@@ -147,9 +77,9 @@ void Service::start_failed(int code, const std::string& reason) {
 }
 
 void Service::on_ready(uint64_t generation) {
-    if (generation != generation_ || state_ != State::Starting) return;
-    state_ = State::Ready;
-    auto took = duration_cast<milliseconds>(steady_clock::now() - started_at_);
+    if (generation != generation_ || state_ != ServiceState::Starting) return;
+    state_ = ServiceState::Ready;
+    auto took = duration_cast<milliseconds>(control().now() - started_at_);
     spdlog::info("{}: ready after {} ms", spec_.name, took.count());
 }
 
@@ -159,7 +89,7 @@ void Service::on_exit(const process::ExitStatus& exit) {
     if (readiness_) readiness_->cancel();
     if (spec_.is_main && ::isatty(STDIN_FILENO)) ::tcsetpgrp(STDIN_FILENO, ::getpgrp());
     if (supervisor_.stopping()) {
-        state_ = State::Stopped;
+        state_ = ServiceState::Stopped;
         spdlog::info("{}: {}", spec_.name, describe(exit));
         return;
     }
@@ -168,22 +98,22 @@ void Service::on_exit(const process::ExitStatus& exit) {
                            (spec_.restart == RestartPolicy::OnFailure && !exit.success()));
     drain_group();
     if (!restart) {
-        state_ = exit.success() ? State::Stopped : State::Failed;
+        state_ = exit.success() ? ServiceState::Stopped : ServiceState::Failed;
         auto level = exit.success() || spec_.is_main ? spdlog::level::info : spdlog::level::warn;
         spdlog::log(level, "{}: {}", spec_.name, describe(exit));
-        supervisor_.service_ended(*this, exit, false);
+        supervisor_.service_ended(*this, exit);
         return;
     }
     schedule_restart(exit);
 }
 
 void Service::schedule_restart(const process::ExitStatus& exit) {
-    auto ran = duration_cast<milliseconds>(steady_clock::now() - started_at_);
-    auto delay = backoff_.next(ran, jitter());
-    state_ = State::Backoff;
+    auto ran = duration_cast<milliseconds>(control().now() - started_at_);
+    auto delay = backoff_.next(ran, control().jitter());
+    state_ = ServiceState::Backoff;
     spdlog::warn("{}: {}; restarting in {:.1f} s", spec_.name, describe(exit),
                  static_cast<double>(delay.count()) / 1000.0);
-    restart_timer_ = supervisor_.loop_.after(delay, [this] {
+    restart_timer_ = control().after(delay, [this] {
         restart_timer_.reset();
         restart_due_ = true;
         start_when_drained();
@@ -197,7 +127,7 @@ void Service::start_when_drained() {
 }
 
 bool Service::group_alive() const {
-    return pgid_ && ::kill(-*pgid_, 0) == 0;
+    return pgid_ && control().signal(-*pgid_, 0);
 }
 
 // What the last run left in its process group goes before any restart: a
@@ -207,12 +137,12 @@ void Service::drain_group() {
         pgid_.reset();
         return;
     }
-    ::kill(-*pgid_, SIGTERM);
-    drain_kill_timer_ = supervisor_.loop_.after(supervisor_.options_.stop_timeout, [this] {
+    control().signal(-*pgid_, SIGTERM);
+    drain_kill_timer_ = control().after(supervisor_.options_.stop_timeout, [this] {
         drain_kill_timer_.reset();
         if (!group_alive()) return;
         spdlog::warn("{}: leftover processes ignored SIGTERM; sending SIGKILL", spec_.name);
-        ::kill(-*pgid_, SIGKILL);
+        control().signal(-*pgid_, SIGKILL);
     });
 }
 
@@ -220,7 +150,7 @@ void Service::on_reaped() {
     if (pid_ || !pgid_ || group_alive()) return;
     pgid_.reset();
     if (drain_kill_timer_) {
-        supervisor_.loop_.cancel(*drain_kill_timer_);
+        control().cancel(*drain_kill_timer_);
         drain_kill_timer_.reset();
     }
     start_when_drained();
@@ -228,36 +158,31 @@ void Service::on_reaped() {
 
 void Service::stop() {
     if (restart_timer_) {
-        supervisor_.loop_.cancel(*restart_timer_);
+        control().cancel(*restart_timer_);
         restart_timer_.reset();
     }
     if (drain_kill_timer_) {
-        supervisor_.loop_.cancel(*drain_kill_timer_);
+        control().cancel(*drain_kill_timer_);
         drain_kill_timer_.reset();
     }
     if (readiness_) readiness_->cancel();
     if (pid_)
-        state_ = State::Stopping;
-    else if (state_ == State::Backoff)
-        state_ = State::Stopped;
+        state_ = ServiceState::Stopping;
+    else if (state_ == ServiceState::Backoff)
+        state_ = ServiceState::Stopped;
 }
 
 void Service::flush_output() {
-    if (stdout_relay_) stdout_relay_->flush();
-    if (stderr_relay_) stderr_relay_->flush();
+    for (auto& relay : output_) relay->flush();
 }
 
-status::ServiceStatus Service::status() const {
-    static constexpr const char* kNames[] = {"starting", "ready",   "backoff",
-                                             "stopping", "stopped", "failed"};
-    status::ServiceStatus s;
-    s.name = spec_.name;
-    s.state = kNames[static_cast<int>(state_)];
-    if (pid_) s.pid = *pid_;
-    s.restarts = restarts_;
-    s.last_exit = last_exit_;
-    s.message = message_;
-    return s;
+ServiceReport Service::report() const {
+    return {.name = spec_.name,
+            .state = state_,
+            .pid = pid_,
+            .restarts = restarts_,
+            .last_exit = last_exit_,
+            .message = message_};
 }
 
 }  // namespace dev8::supervisor

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "dev8/credentials/shell_env.h"
 #include "dev8/process/run.h"
 #include "reaping_thread.h"
 #include "temp_dir.h"
@@ -113,9 +114,9 @@ TEST_CASE("the env file is 0600 and quotes values so no shell interprets them") 
     config.secrets.anthropic_api_key = config::Secret{kNastyKey, "ANTHROPIC_API_KEY"};
     config.secrets.openai_api_key = config::Secret{kNastyOpenAi, "OPENAI_API_KEY"};
     config.secrets.github_token = config::Secret{kNastyToken, "GITHUB_TOKEN"};
-    REQUIRE(run_step(config).state == steps::StepResult::State::Ok);
+    REQUIRE(run_step(config).state == steps::StepState::Ok);
 
-    auto env_file = steps::shell_env_path(config.developer);
+    auto env_file = credentials::shell_env_path(config.developer);
     CHECK(env_file == home.str() + "/.config/dev8/env");
     CHECK(mode_of(env_file) == 0600);
     CHECK(mode_of(home.str() + "/.config/dev8") == 0700);
@@ -139,8 +140,8 @@ TEST_CASE("the hook is added to .bashrc above the interactivity guard once") {
     auto config = config_for(home);
     config.secrets.anthropic_api_key = config::Secret{"sk-ant-test-key", "ANTHROPIC_API_KEY"};
     auto bashrc = home.write(".bashrc", std::string(kDebianBashrc));
-    REQUIRE(run_step(config).state == steps::StepResult::State::Ok);
-    REQUIRE(run_step(config).state == steps::StepResult::State::Ok);
+    REQUIRE(run_step(config).state == steps::StepState::Ok);
+    REQUIRE(run_step(config).state == steps::StepState::Ok);
 
     CHECK(read(bashrc) == std::string(kBlock) + std::string(kDebianBashrc));
     CHECK(count(read(bashrc), "# >>> dev8-init >>>") == 1);
@@ -156,7 +157,7 @@ TEST_CASE("a login shell sees the keys through .profile") {
     TempDir home;
     auto config = config_for(home);
     config.secrets.openai_api_key = config::Secret{"sk-openai-test-key", "OPENAI_API_KEY"};
-    REQUIRE(run_step(config).state == steps::StepResult::State::Ok);
+    REQUIRE(run_step(config).state == steps::StepState::Ok);
     CHECK(mode_of(home.str() + "/.profile") == 0644);
     for (std::string shell : {"bash", "dash"}) {
         INFO(shell);
@@ -174,7 +175,7 @@ TEST_CASE("a second run changes nothing") {
     config.secrets.github_token = config::Secret{"ghp_test_token_value", "GITHUB_TOKEN"};
     home.write(".bashrc", std::string(kDebianBashrc));
     home.write(".bash_profile", ". ~/.profile\n");
-    REQUIRE(run_step(config).state == steps::StepResult::State::Ok);
+    REQUIRE(run_step(config).state == steps::StepState::Ok);
 
     auto files = files_under(home.str());
     CHECK(files.size() == 5);  // env, .profile, .bashrc, .bash_profile, .zshenv
@@ -184,7 +185,7 @@ TEST_CASE("a second run changes nothing") {
         before[file] = read(file);
         REQUIRE(::utimensat(AT_FDCWD, file.c_str(), long_ago, 0) == 0);
     }
-    REQUIRE(run_step(config).state == steps::StepResult::State::Ok);
+    REQUIRE(run_step(config).state == steps::StepState::Ok);
     CHECK(files_under(home.str()).size() == files.size());
     for (const auto& file : files) {
         INFO(file);
@@ -200,20 +201,20 @@ TEST_CASE("a key removed from the env is removed from the env file") {
     auto config = config_for(home);
     config.secrets.anthropic_api_key = config::Secret{"sk-ant-old-key-1234", "ANTHROPIC_API_KEY"};
     config.secrets.github_token = config::Secret{"ghp_old_token_5678", "GITHUB_TOKEN"};
-    REQUIRE(run_step(config).state == steps::StepResult::State::Ok);
-    REQUIRE(read(steps::shell_env_path(config.developer)).find("sk-ant-old-key-1234") !=
+    REQUIRE(run_step(config).state == steps::StepState::Ok);
+    REQUIRE(read(credentials::shell_env_path(config.developer)).find("sk-ant-old-key-1234") !=
             std::string::npos);
 
     config.secrets = {};
     auto result = run_step(config);
-    REQUIRE(result.state == steps::StepResult::State::Ok);
+    REQUIRE(result.state == steps::StepState::Ok);
     CHECK(result.message == "claude: no key; codex: no key; copilot: no token");
     for (const auto& file : files_under(home.str())) {
         INFO(file);
         CHECK(read(file).find("sk-ant-old-key") == std::string::npos);
         CHECK(read(file).find("ghp_old_token") == std::string::npos);
     }
-    auto text = read(steps::shell_env_path(config.developer));
+    auto text = read(credentials::shell_env_path(config.developer));
     CHECK(text.find("export ") == std::string::npos);
 }
 
@@ -221,13 +222,13 @@ TEST_CASE("a rotated token replaces the old one in the env file") {
     TempDir home;
     auto config = config_for(home);
     config.secrets.github_token = config::Secret{"ghp_first_token_0001", "GITHUB_TOKEN"};
-    REQUIRE(steps::write_shell_env(config) == fs::WriteOutcome::Written);
+    REQUIRE(credentials::write_shell_env(config) == fs::WriteOutcome::Written);
     config.secrets.github_token = config::Secret{"ghp_second_token_0002", "GITHUB_TOKEN"};
-    REQUIRE(steps::write_shell_env(config) == fs::WriteOutcome::Written);
-    CHECK(steps::write_shell_env(config) == fs::WriteOutcome::Unchanged);
+    REQUIRE(credentials::write_shell_env(config) == fs::WriteOutcome::Written);
+    CHECK(credentials::write_shell_env(config) == fs::WriteOutcome::Unchanged);
     for (const auto& file : files_under(home.str()))
         CHECK(read(file).find("ghp_first_token") == std::string::npos);
-    CHECK(read(steps::shell_env_path(config.developer)).find("ghp_second_token_0002") !=
+    CHECK(read(credentials::shell_env_path(config.developer)).find("ghp_second_token_0002") !=
           std::string::npos);
 }
 
@@ -236,12 +237,12 @@ TEST_CASE("an enterprise host exports GH_HOST and GH_ENTERPRISE_TOKEN") {
     auto config = config_for(home);
     config.github_host = "localhost:8443";
     config.secrets.github_token = config::Secret{"ghp_enterprise_token", "GITHUB_TOKEN"};
-    REQUIRE(steps::write_shell_env(config));
-    auto result =
-        run_shell("bash",
-                  ". \"$1\"; printf '%s|%s|%s|%s' \"$GH_HOST\" \"$GH_ENTERPRISE_TOKEN\" "
-                  "\"${GH_TOKEN-unset}\" \"${GITHUB_TOKEN-unset}\"",
-                  {"HOME=" + home.str()}, home.str(), {steps::shell_env_path(config.developer)});
+    REQUIRE(credentials::write_shell_env(config));
+    auto result = run_shell("bash",
+                            ". \"$1\"; printf '%s|%s|%s|%s' \"$GH_HOST\" \"$GH_ENTERPRISE_TOKEN\" "
+                            "\"${GH_TOKEN-unset}\" \"${GITHUB_TOKEN-unset}\"",
+                            {"HOME=" + home.str()}, home.str(),
+                            {credentials::shell_env_path(config.developer)});
     CHECK(result.out == "localhost:8443|ghp_enterprise_token|unset|unset");
 }
 
@@ -249,7 +250,7 @@ TEST_CASE("github.com exports GH_TOKEN and GITHUB_TOKEN and no GH_HOST") {
     TempDir home;
     auto config = config_for(home);
     config.secrets.github_token = config::Secret{"ghp_dotcom_token", "GITHUB_TOKEN"};
-    auto text = steps::render_shell_env(config);
+    auto text = credentials::render_shell_env(config);
     CHECK(text.find("export GH_TOKEN='ghp_dotcom_token'\n") != std::string::npos);
     CHECK(text.find("export GITHUB_TOKEN='ghp_dotcom_token'\n") != std::string::npos);
     CHECK(text.find("GH_HOST") == std::string::npos);
@@ -280,7 +281,7 @@ TEST_CASE("the rc files hooked depend on the developer's shell and what exists")
     auto config = config_for(home);
     auto exists = [&](const char* name) { return std::filesystem::exists(home.path / name); };
 
-    REQUIRE(run_step(config).state == steps::StepResult::State::Ok);
+    REQUIRE(run_step(config).state == steps::StepState::Ok);
     CHECK(exists(".profile"));
     CHECK(exists(".bashrc"));
     CHECK_FALSE(exists(".bash_profile"));  // would stop bash from reading .profile
@@ -288,7 +289,7 @@ TEST_CASE("the rc files hooked depend on the developer's shell and what exists")
 
     config.developer.shell = "/usr/bin/zsh";
     auto bash_login = home.write(".bash_login", "echo hi\n");
-    REQUIRE(run_step(config).state == steps::StepResult::State::Ok);
+    REQUIRE(run_step(config).state == steps::StepState::Ok);
     CHECK(read(home.str() + "/.zshenv") == kBlock);
     CHECK(read(bash_login) == std::string(kBlock) + "echo hi\n");
 }
@@ -298,7 +299,7 @@ TEST_CASE("a symlinked rc file is edited through its link") {
     auto config = config_for(home);
     auto target = home.write("dotfiles/bashrc", "PS1='$ '\n");
     std::filesystem::create_symlink("dotfiles/bashrc", home.path / ".bashrc");
-    REQUIRE(run_step(config).state == steps::StepResult::State::Ok);
+    REQUIRE(run_step(config).state == steps::StepState::Ok);
     CHECK(std::filesystem::is_symlink(home.path / ".bashrc"));
     CHECK(read(target) == std::string(kBlock) + "PS1='$ '\n");
 }
@@ -309,31 +310,31 @@ TEST_CASE("the message says which tools are installed and have their credential"
     config.secrets.anthropic_api_key = config::Secret{"sk-ant-test-key", "ANTHROPIC_API_KEY"};
     config.secrets.github_token = config::Secret{"ghp_test_token_value", "GITHUB_TOKEN"};
     auto only_copilot = [](std::string_view binary) { return binary == "copilot"; };
-    CHECK(steps::describe_ai_tools(config, only_copilot) ==
+    CHECK(credentials::describe_ai_tools(config, only_copilot) ==
           "claude: key set, not installed; codex: no key; copilot: installed, token set");
 
     config.secrets.openai_api_key = config::Secret{std::string("sk-\0nul", 6), "OPENAI_API_KEY"};
-    CHECK(steps::describe_ai_tools(config, [](std::string_view) { return true; }) ==
+    CHECK(credentials::describe_ai_tools(config, [](std::string_view) { return true; }) ==
           "claude: installed, key set; codex: installed, key not exported (NUL byte); copilot: "
           "installed, token set");
-    CHECK(steps::render_shell_env(config).find("OPENAI_API_KEY") == std::string::npos);
+    CHECK(credentials::render_shell_env(config).find("OPENAI_API_KEY") == std::string::npos);
 
     SECTION("a tool in ~/.local/bin counts as installed; none installed is still ok") {
         auto copilot = home.write(".local/bin/copilot", "#!/bin/sh\n");
         REQUIRE(::chmod(copilot.c_str(), 0755) == 0);
         auto result = run_step(config);
-        CHECK(result.state == steps::StepResult::State::Ok);
+        CHECK(result.state == steps::StepState::Ok);
         CHECK(result.message.find("copilot: installed, token set") != std::string::npos);
         CHECK(result.message.find("sk-") == std::string::npos);
-        CHECK(std::filesystem::exists(steps::shell_env_path(config.developer)));
+        CHECK(std::filesystem::exists(credentials::shell_env_path(config.developer)));
     }
 }
 
 TEST_CASE("an ssh session starts in the workspace; transfers and nested shells stay put") {
     TempDir home;
     auto config = config_for(home);
-    REQUIRE(steps::write_shell_env(config));
-    auto env_file = steps::shell_env_path(config.developer);
+    REQUIRE(credentials::write_shell_env(config));
+    auto env_file = credentials::shell_env_path(config.developer);
     std::vector<std::string> ssh = {"HOME=" + home.str(),
                                     "SSH_CONNECTION=127.0.0.1 50000 127.0.0.1 2222"};
     auto pwd_after = [&](std::vector<std::string> env, const std::string& cwd,

@@ -1,4 +1,4 @@
-#include "dev8/app/builtin_services.h"
+#include "dev8/supervisor/builtin_services.h"
 
 #include <sys/stat.h>
 
@@ -7,8 +7,8 @@
 #include "temp_dir.h"
 
 using namespace dev8;
-using app::builtin_services;
-using app::load_or_create_password;
+using supervisor::builtin_services;
+using supervisor::load_or_create_password;
 
 namespace {
 
@@ -29,14 +29,14 @@ config::Config base_config(const TempDir& dir) {
     return c;
 }
 
-app::BuiltinOptions options_with_code_server(const TempDir& dir) {
+supervisor::BuiltinOptions options_with_code_server(const TempDir& dir) {
     auto bin = dir.write("bin/code-server", "#!/bin/sh\n");
     ::chmod(bin.c_str(), 0755);
     return {.uid = ::getuid(), .path = dir.str() + "/bin", .on_host_keys = {}};
 }
 
-const app::BuiltinService& named(const std::vector<app::BuiltinService>& all,
-                                 const std::string& name) {
+const supervisor::BuiltinService& named(const std::vector<supervisor::BuiltinService>& all,
+                                        const std::string& name) {
     for (const auto& s : all)
         if (s.name == name) return s;
     FAIL("no service " << name);

@@ -4,7 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "dev8/config/secret_registry.h"
+#include "dev8/log/redactor.h"
 #include "temp_dir.h"
 
 using namespace dev8::config;
@@ -34,7 +34,9 @@ struct Fixture {
     std::expected<Config, std::vector<ConfigError>> load(std::map<std::string, std::string> vars) {
         auto all = base();
         for (auto& [k, v] : vars) all[k] = v;
-        return load_config(Environment(all), options);
+        auto loaded = load_config(Environment(all), options);
+        if (!loaded.errors.empty()) return std::unexpected(loaded.errors);
+        return loaded.config;
     }
 };
 
@@ -98,7 +100,7 @@ TEST_CASE("a secret file is read with its trailing newline stripped and register
     REQUIRE(config->secrets.github_token);
     CHECK(config->secrets.github_token->value == "ghp_fromfile_0123456789");
     CHECK(config->secrets.github_token_file == file);
-    CHECK(secret_registry().redact("x ghp_fromfile_0123456789") == "x [redacted]");
+    CHECK(dev8::log::redactor().redact("x ghp_fromfile_0123456789") == "x [redacted]");
 }
 
 TEST_CASE("a secret set both directly and as a file is an error naming the _FILE variable") {
@@ -161,41 +163,6 @@ TEST_CASE("an unknown DEV8_ variable is a warning, not an error") {
     CHECK_THAT(config->warnings[0], Catch::Contains("DEV8_STOP_TIMOUT"));
 }
 
-TEST_CASE("services.d files are loaded in name order with their defaults") {
-    Fixture f;
-    f.dir.write("services.d/20-b.json", R"({"name": "b", "command": ["sleep", "1"]})");
-    f.dir.write("services.d/10-a.json",
-                R"({"name": "a", "command": ["x"], "restart": "on-failure", "essential": true,
-                    "user": "alice", "env": {"K": "v"}, "ready": {"tcp": 8888}})");
-    f.dir.write("services.d/README", "not a service");
-    auto config = f.load({});
-    REQUIRE(config);
-    REQUIRE(config->services.size() == 2);
-    const auto& a = config->services[0];
-    CHECK(a.name == "a");
-    CHECK(a.user.name == "alice");
-    CHECK(a.essential);
-    CHECK(a.restart == dev8::supervisor::RestartPolicy::OnFailure);
-    CHECK(a.env.at("K") == "v");
-    CHECK(std::get<dev8::supervisor::TcpProbe>(a.ready).port == 8888);
-    const auto& b = config->services[1];
-    CHECK(b.user.name == "dev8");
-    CHECK(b.cwd == "/home/dev8");  // no /workspace here
-    CHECK(b.restart == dev8::supervisor::RestartPolicy::Always);
-}
-
-TEST_CASE("a malformed services.d file is an error naming the file") {
-    Fixture f;
-    auto bad = f.dir.write("services.d/bad.json", "{ not json");
-    auto reserved =
-        f.dir.write("services.d/reserved.json", R"({"name": "sshd", "command": ["x"]})");
-    auto dup1 = f.dir.write("services.d/x1.json", R"({"name": "dup", "command": ["x"]})");
-    auto dup2 = f.dir.write("services.d/x2.json", R"({"name": "dup", "command": ["y"]})");
-    auto config = f.load({});
-    REQUIRE_FALSE(config);
-    CHECK(variables(config.error()) == std::vector<std::string>{bad, reserved, dup2});
-}
-
 TEST_CASE("state dir candidates follow DEV8_STATE_DIR, /run, XDG_RUNTIME_DIR, /tmp") {
     CHECK(state_dir_candidates(
               Environment(std::map<std::string, std::string>{{"DEV8_STATE_DIR", "/s"}}), 5) ==
@@ -225,7 +192,7 @@ TEST_CASE("a secret too short to redact is used but warned about") {
     CHECK(config->secrets.password->value == "abc");
     REQUIRE(config->warnings.size() == 1);
     CHECK_THAT(config->warnings[0], Catch::Contains("PASSWORD"));
-    CHECK(secret_registry().redact("abc") == "abc");
+    CHECK(dev8::log::redactor().redact("abc") == "abc");
 }
 
 TEST_CASE("re-reading secret files registers a rotated value with the redactor") {
@@ -235,7 +202,7 @@ TEST_CASE("re-reading secret files registers a rotated value with the redactor")
                                                        {"OPENAI_API_KEY_FILE", "/nonexistent/k"}});
     f.dir.write("token", "ghp_rotated_value_2\n");
     auto errors = reload_secret_files(env);
-    CHECK(secret_registry().redact("ghp_rotated_value_2") == "[redacted]");
+    CHECK(dev8::log::redactor().redact("ghp_rotated_value_2") == "[redacted]");
     REQUIRE(errors.size() == 1);
     CHECK(errors[0].variable == "OPENAI_API_KEY_FILE");
 }

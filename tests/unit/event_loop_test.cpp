@@ -1,11 +1,11 @@
-#include "dev8/app/event_loop.h"
+#include "dev8/loop/event_loop.h"
 
 #include <sys/epoll.h>
 
 #include <catch2/catch.hpp>
 #include <thread>
 
-using dev8::app::EventLoop;
+using dev8::loop::EventLoop;
 using namespace std::chrono_literals;
 
 TEST_CASE("timers fire in deadline order and a cancelled one never fires") {

@@ -12,11 +12,8 @@
 
 using namespace dev8;
 
-TEST_CASE("a thread acting as the developer creates files the developer owns") {
-    if (::geteuid() != 0) {
-        WARN("needs root");
-        return;
-    }
+TEST_CASE("a thread acting as the developer creates files the developer owns", "[root]") {
+    REQUIRE(::geteuid() == 0);
     TempDir dir;
     ::chmod(dir.str().c_str(), 0777);
     fs::Account dev{"dev", 4321, 4322, dir.str(), "/bin/sh", {4322}};
@@ -36,11 +33,8 @@ TEST_CASE("a thread acting as the developer creates files the developer owns") {
     CHECK(st.st_uid == 0);
 }
 
-TEST_CASE("acting as the developer cannot write where the developer may not") {
-    if (::geteuid() != 0) {
-        WARN("needs root");
-        return;
-    }
+TEST_CASE("acting as the developer cannot write where the developer may not", "[root]") {
+    REQUIRE(::geteuid() == 0);
     TempDir dir;
     ::chmod(dir.str().c_str(), 0755);  // root's directory
     fs::Account dev{"dev", 4321, 4322, "/", "/bin/sh", {4322}};
@@ -51,13 +45,47 @@ TEST_CASE("acting as the developer cannot write where the developer may not") {
     worker.join();
 }
 
-TEST_CASE("acting as the developer leaves the process dumpable afterwards") {
-    if (::geteuid() != 0) {
-        WARN("needs root");
-        return;
-    }
+TEST_CASE("acting as the developer leaves the process dumpable afterwards", "[root]") {
+    REQUIRE(::geteuid() == 0);
     fs::Account dev{"dev", 4321, 4322, "/", "/bin/sh", {4322}};
     std::thread worker([&] { process::ScopedFsIdentity identity(dev); });
     worker.join();
     CHECK(::prctl(PR_GET_DUMPABLE) == 1);
+}
+
+TEST_CASE("an identity taken inside another leaves the outer one in place", "[root]") {
+    REQUIRE(::geteuid() == 0);
+    TempDir dir;
+    ::chmod(dir.str().c_str(), 0777);
+    fs::Account dev{"dev", 4321, 4322, dir.str(), "/bin/sh", {4322}};
+    std::thread worker([&] {
+        process::ScopedFsIdentity outer(dev);
+        {
+            process::ScopedFsIdentity inner(dev);
+            CHECK_FALSE(inner.active());  // already the developer: nothing to do
+        }
+        REQUIRE(fs::write_file_atomic(dir.str() + "/after-inner", "x", 0600));
+    });
+    worker.join();
+    struct stat st {};
+    REQUIRE(::stat((dir.str() + "/after-inner").c_str(), &st) == 0);
+    CHECK(st.st_uid == 4321);
+}
+
+TEST_CASE("a second developer inside the first is undone back to the first", "[root]") {
+    REQUIRE(::geteuid() == 0);
+    TempDir dir;
+    ::chmod(dir.str().c_str(), 0777);
+    fs::Account first{"one", 4321, 4322, dir.str(), "/bin/sh", {4322}};
+    fs::Account second{"two", 4331, 4332, dir.str(), "/bin/sh", {4332}};
+    std::thread worker([&] {
+        process::ScopedFsIdentity outer(first);
+        { process::ScopedFsIdentity inner(second); }
+        REQUIRE(fs::write_file_atomic(dir.str() + "/back-to-first", "x", 0600));
+    });
+    worker.join();
+    struct stat st {};
+    REQUIRE(::stat((dir.str() + "/back-to-first").c_str(), &st) == 0);
+    CHECK(st.st_uid == 4321);
+    CHECK(st.st_gid == 4322);
 }

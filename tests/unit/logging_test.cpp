@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "dev8/config/secret_registry.h"
+#include "dev8/log/redactor.h"
 
 using namespace dev8;
 
@@ -43,7 +43,7 @@ class Capture {
 }  // namespace
 
 TEST_CASE("relayed service output is prefixed, redacted and kept on its stream") {
-    config::secret_registry().add("sk-relay-secret-123");
+    log::redactor().add("sk-relay-secret-123");
     log::setup(log::Format::Text, spdlog::level::info);
     Capture out(STDOUT_FILENO);
     Capture err(STDERR_FILENO);
@@ -65,7 +65,7 @@ TEST_CASE("json format gives one object a line with service and msg") {
 }
 
 TEST_CASE("dev8-init's own log lines are redacted") {
-    config::secret_registry().add("ghp_ownlog_secret_456");
+    log::redactor().add("ghp_ownlog_secret_456");
     log::setup(log::Format::Json, spdlog::level::info);
     Capture err(STDERR_FILENO);
     spdlog::info("token ghp_ownlog_secret_456 loaded");

@@ -296,11 +296,8 @@ TEST_CASE("a key directory that is a symlink, a file or missing its parent is re
 }
 
 TEST_CASE("the key directory must belong to the key's owner, and a new one is given to it",
-          "[ssh]") {
-    if (::geteuid() != 0) {
-        WARN("needs root");
-        return;
-    }
+          "[ssh][root]") {
+    REQUIRE(::geteuid() == 0);
     TempDir temp;
     const fs::FileOwner developer{4321, 4322};
     auto theirs = temp.str() + "/theirs";

@@ -246,7 +246,7 @@ TEST_CASE("a malformed key among two good ones is skipped and named by line numb
     auto bad = corrupted(carol().public_line);
     dev.set_public_keys(alice().public_line + "\n" + bad + "\n" + bob().public_line + "\n");
     auto result = dev.run();
-    CHECK(result.state == steps::StepResult::State::Ok);
+    CHECK(result.state == steps::StepState::Ok);
     CHECK(contains(result.message, "SSH_PUBLIC_KEY line 2 skipped"));
     CHECK_FALSE(contains(result.message, key_data(bad).substr(0, 24)));
     auto text = dev.authorized_keys();
@@ -259,12 +259,12 @@ TEST_CASE("several bad lines are named as ranges and none good is a failure") {
     Developer dev;
     dev.set_public_keys("x\n" + alice().public_line + "\ny\nz\nw\n");
     auto result = dev.run();
-    CHECK(result.state == steps::StepResult::State::Ok);
+    CHECK(result.state == steps::StepState::Ok);
     CHECK(contains(result.message, "SSH_PUBLIC_KEY lines 1, 3-5 skipped"));
 
     dev.set_public_keys("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE\n");
     result = dev.run();
-    CHECK(result.state == steps::StepResult::State::Failed);
+    CHECK(result.state == steps::StepState::Failed);
     CHECK(contains(result.message, "SSH_PUBLIC_KEY lines 1-2 skipped"));
     CHECK_FALSE(contains(result.message, "b3Blbn"));
 }
@@ -273,7 +273,7 @@ TEST_CASE("~/.ssh is 0700 and authorized_keys 0600 with the keys in a marked blo
     Developer dev;
     dev.set_public_keys(alice().public_line);
     auto result = dev.run();
-    REQUIRE(result.state == steps::StepResult::State::Ok);
+    REQUIRE(result.state == steps::StepState::Ok);
     CHECK(result.message == "authorized_keys: 1 key managed");
     CHECK(mode_of(dev.home.str() + "/.ssh") == 0700);
     CHECK(mode_of(dev.ssh("authorized_keys")) == 0600);
@@ -323,9 +323,9 @@ TEST_CASE("a key removed from SSH_PUBLIC_KEY is revoked on restart") {
     Developer dev;
     dev.home.write(".ssh/authorized_keys", "# user line\n");
     dev.set_public_keys(alice().public_line + "\n" + bob().public_line);
-    REQUIRE(dev.run().state == steps::StepResult::State::Ok);
+    REQUIRE(dev.run().state == steps::StepState::Ok);
     dev.set_public_keys(bob().public_line);
-    REQUIRE(dev.run().state == steps::StepResult::State::Ok);
+    REQUIRE(dev.run().state == steps::StepState::Ok);
     auto text = dev.authorized_keys();
     CHECK_FALSE(contains(text, key_data(alice().public_line)));
     CHECK(contains(text, bob().public_line));
@@ -336,23 +336,23 @@ TEST_CASE("with no public key left the managed block is removed, the user's line
     Developer dev;
     dev.home.write(".ssh/authorized_keys", "# user line\n");
     dev.set_public_keys(alice().public_line);
-    REQUIRE(dev.run().state == steps::StepResult::State::Ok);
+    REQUIRE(dev.run().state == steps::StepState::Ok);
 
     SECTION("only SSH_PRIVATE_KEY set") {
         dev.config.secrets.ssh_public_key.reset();
         dev.set_private_key(bob().private_text);
         auto result = dev.run();
-        CHECK(result.state == steps::StepResult::State::Ok);
+        CHECK(result.state == steps::StepState::Ok);
         CHECK(contains(result.message, "managed block removed (SSH_PUBLIC_KEY not set)"));
     }
     SECTION("neither variable set") {
         dev.config.secrets.ssh_public_key.reset();
         auto result = dev.run();
-        CHECK(result.state == steps::StepResult::State::Ok);
+        CHECK(result.state == steps::StepState::Ok);
         CHECK(result.message ==
               "SSH_PUBLIC_KEY and SSH_PRIVATE_KEY not set: managed block removed from "
               "authorized_keys");
-        CHECK(dev.run().state == steps::StepResult::State::Skipped);
+        CHECK(dev.run().state == steps::StepState::Skipped);
     }
     CHECK(dev.authorized_keys() == "# user line\n");
 }
@@ -361,7 +361,7 @@ TEST_CASE("an SSH_PUBLIC_KEY of comments only holds no key and creates no file")
     Developer dev;
     dev.set_public_keys("# nothing yet\n\n");
     auto result = dev.run();
-    CHECK(result.state == steps::StepResult::State::Ok);
+    CHECK(result.state == steps::StepState::Ok);
     CHECK(result.message == "SSH_PUBLIC_KEY holds no key");
     CHECK_FALSE(std::filesystem::exists(dev.ssh("authorized_keys")));
 }
@@ -369,7 +369,7 @@ TEST_CASE("an SSH_PUBLIC_KEY of comments only holds no key and creates no file")
 TEST_CASE("with neither key set the step is skipped with the reason and touches nothing") {
     Developer dev;
     auto result = dev.run();
-    CHECK(result.state == steps::StepResult::State::Skipped);
+    CHECK(result.state == steps::StepState::Skipped);
     CHECK(result.message == "SSH_PUBLIC_KEY and SSH_PRIVATE_KEY not set");
     CHECK_FALSE(std::filesystem::exists(dev.home.path / ".ssh"));
 }
@@ -386,7 +386,7 @@ TEST_CASE("the private key is installed as id_<type> 0600 with its .pub 0644") {
     Developer dev;
     dev.set_private_key(carol().private_text);
     auto result = dev.run();
-    REQUIRE(result.state == steps::StepResult::State::Ok);
+    REQUIRE(result.state == steps::StepState::Ok);
     CHECK(result.message == "id_ecdsa installed");
     CHECK(read(dev.ssh("id_ecdsa")) == carol().private_text);
     CHECK(mode_of(dev.ssh("id_ecdsa")) == 0600);
@@ -403,7 +403,7 @@ TEST_CASE("a different existing private key is backed up") {
     ::chmod(old_key.c_str(), 0644);
     dev.set_private_key(alice().private_text);
     auto result = dev.run();
-    REQUIRE(result.state == steps::StepResult::State::Ok);
+    REQUIRE(result.state == steps::StepState::Ok);
     CHECK(contains(result.message,
                    "the different key there before moved to "
                    "id_ed25519.dev8-backup-"));
@@ -450,7 +450,7 @@ TEST_CASE("a malformed private key is reported without its content and nothing i
     dev.set_public_keys(alice().public_line);
     dev.set_private_key("-----BEGIN OPENSSH PRIVATE KEY-----\nhunter2hunter2\n-----END");
     auto result = dev.run();
-    CHECK(result.state == steps::StepResult::State::Failed);
+    CHECK(result.state == steps::StepState::Failed);
     CHECK(contains(result.message,
                    "SSH_PRIVATE_KEY not used: not a private key in OpenSSH or PEM format"));
     CHECK_FALSE(contains(result.message, "hunter2"));
@@ -463,7 +463,7 @@ TEST_CASE("a second run changes nothing (mtime)") {
     dev.home.write(".ssh/authorized_keys", "# user line\n");
     dev.set_public_keys(alice().public_line + "\n" + bob().public_line);
     dev.set_private_key(carol().private_text);
-    REQUIRE(dev.run().state == steps::StepResult::State::Ok);
+    REQUIRE(dev.run().state == steps::StepState::Ok);
 
     auto dir = dev.home.str() + "/.ssh";
     auto names = names_in(dir);
@@ -473,7 +473,7 @@ TEST_CASE("a second run changes nothing (mtime)") {
         set_old_mtime(dir + "/" + name);
     }
     auto result = dev.run();
-    CHECK(result.state == steps::StepResult::State::Ok);
+    CHECK(result.state == steps::StepState::Ok);
     CHECK(contains(result.message, "id_ecdsa already in place"));
     CHECK(names_in(dir) == names);
     for (const auto& name : names) {
@@ -482,11 +482,8 @@ TEST_CASE("a second run changes nothing (mtime)") {
     }
 }
 
-TEST_CASE("files written while acting as the developer belong to the developer") {
-    if (::geteuid() != 0) {
-        WARN("needs root");
-        return;
-    }
+TEST_CASE("files written while acting as the developer belong to the developer", "[root]") {
+    REQUIRE(::geteuid() == 0);
     Developer dev;
     dev.config.developer = {"dev", 4321, 4322, dev.home.str(), "/bin/sh", {4322}};
     REQUIRE(::chown(dev.home.str().c_str(), 4321, 4322) == 0);
@@ -497,7 +494,7 @@ TEST_CASE("files written while acting as the developer belong to the developer")
     dev.set_private_key(alice().private_text);
     std::thread worker([&] {
         process::ScopedFsIdentity as_developer(dev.config.developer);
-        CHECK(dev.run().state == steps::StepResult::State::Ok);
+        CHECK(dev.run().state == steps::StepState::Ok);
     });
     worker.join();
     auto dir = dev.home.str() + "/.ssh";

@@ -9,13 +9,13 @@ using namespace dev8;
 
 TEST_CASE("the status document has the fields of DESIGN.md section 8") {
     status::Snapshot s;
-    s.phase = "running";
+    s.phase = status::Phase::Running;
     s.healthy = true;
-    s.steps.push_back({"ssh-keys", "ok", 3, ""});
+    s.steps.push_back({"ssh-keys", steps::StepState::Ok, std::chrono::milliseconds(3), ""});
     process::ExitStatus exit{1, std::nullopt, std::chrono::system_clock::time_point{}};
-    s.services.push_back({"sshd", "ready", 42, 2, exit, ""});
-    s.services.push_back(
-        {"code-server", "disabled", std::nullopt, 0, std::nullopt, "not installed"});
+    s.services.push_back({"sshd", supervisor::ServiceState::Ready, 42, 2, exit, ""});
+    s.services.push_back({"code-server", supervisor::ServiceState::Disabled, std::nullopt, 0,
+                          std::nullopt, "not installed"});
     auto doc = status::to_json(s);
     CHECK(doc["phase"] == "running");
     CHECK(doc["healthy"] == true);
@@ -30,8 +30,67 @@ TEST_CASE("the status document has the fields of DESIGN.md section 8") {
           nlohmann::json{{"code", 1}, {"signal", nullptr}, {"at", "1970-01-01T00:00:00Z"}});
     CHECK(doc["services"][1]["pid"].is_null());
     CHECK(doc["services"][1]["last_exit"].is_null());
+    CHECK(doc["services"][1]["state"] == "disabled");
+    CHECK(doc["services"][1]["message"] == "not installed");
     CHECK(doc["github"]["state"] == "absent");
     CHECK(doc["ssh"]["host_key_fingerprints"].is_array());
+}
+
+TEST_CASE("the token's state reads absent, unchecked, then what the last check said") {
+    status::Snapshot s;
+    CHECK(status::to_json(s)["github"]["state"] == "absent");
+    s.github.present = true;
+    s.github.next_check = std::chrono::system_clock::time_point{} + std::chrono::hours(1);
+    auto unchecked = status::to_json(s)["github"];
+    CHECK(unchecked["state"] == "unchecked");
+    CHECK(unchecked["next_check"] == "1970-01-01T01:00:00Z");
+    CHECK(unchecked["login"].is_null());
+
+    github::TokenCheck valid;
+    valid.state = github::TokenState::Valid;
+    valid.login = "octocat";
+    valid.scopes = {"repo", "read:org"};
+    valid.expires_at = "2030-01-01T00:00:00Z";
+    s.github.last = valid;
+    s.github.checked_at = std::chrono::system_clock::time_point{};
+    auto checked = status::to_json(s);
+    CHECK(checked["github"] == nlohmann::json{{"state", "valid"},
+                                              {"login", "octocat"},
+                                              {"scopes", {"repo", "read:org"}},
+                                              {"expires_at", "2030-01-01T00:00:00Z"},
+                                              {"last_checked", "1970-01-01T00:00:00Z"},
+                                              {"next_check", "1970-01-01T01:00:00Z"}});
+    CHECK(checked["degraded"] == nlohmann::json::array());
+}
+
+TEST_CASE("a token in trouble degrades the workspace and says how") {
+    status::Snapshot s;
+    s.github.present = true;
+    s.github.last = github::TokenCheck{};
+    for (auto [state, text] : {std::pair{github::TokenState::Invalid, "github: token invalid"},
+                               std::pair{github::TokenState::Expired, "github: token expired"},
+                               std::pair{github::TokenState::RateLimited, "github: rate limited"},
+                               std::pair{github::TokenState::Unreachable, "github: unreachable"}}) {
+        s.github.last->state = state;
+        CHECK(status::degraded(s) == std::vector<std::string>{text});
+        CHECK(status::to_json(s)["degraded"] == nlohmann::json{text});
+    }
+}
+
+TEST_CASE("every phase, step state and service state has its name in the document") {
+    CHECK(status::to_string(status::Phase::Init) == "init");
+    CHECK(status::to_string(status::Phase::Starting) == "starting");
+    CHECK(status::to_string(status::Phase::Running) == "running");
+    CHECK(status::to_string(status::Phase::Stopping) == "stopping");
+    CHECK(steps::to_string(steps::StepState::Pending) == "pending");
+    CHECK(steps::to_string(steps::StepState::Running) == "running");
+    CHECK(steps::to_string(steps::StepState::Skipped) == "skipped");
+    CHECK(steps::to_string(steps::StepState::Failed) == "failed");
+    CHECK(supervisor::to_string(supervisor::ServiceState::Starting) == "starting");
+    CHECK(supervisor::to_string(supervisor::ServiceState::Backoff) == "backoff");
+    CHECK(supervisor::to_string(supervisor::ServiceState::Stopping) == "stopping");
+    CHECK(supervisor::to_string(supervisor::ServiceState::Stopped) == "stopped");
+    CHECK(supervisor::to_string(supervisor::ServiceState::Failed) == "failed");
 }
 
 TEST_CASE("descendants are found through parent links, names with spaces and parens included") {

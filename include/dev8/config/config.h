@@ -14,7 +14,6 @@
 
 #include "dev8/fs/accounts.h"
 #include "dev8/log/logging.h"
-#include "dev8/supervisor/service_spec.h"
 
 namespace dev8::config {
 
@@ -76,8 +75,7 @@ struct Config {
     std::string state_dir;
     log::Format log_format = log::Format::Text;
     spdlog::level::level_enum log_level = spdlog::level::info;
-    std::vector<supervisor::ServiceSpec> services;  // from services_dir
-    std::vector<std::string> warnings;              // not errors: e.g. an unknown DEV8_ variable
+    std::vector<std::string> warnings;  // not errors: e.g. an unknown DEV8_ variable
 };
 
 struct ConfigError {
@@ -94,15 +92,16 @@ struct LoadOptions {
 
 LoadOptions process_load_options();
 
-// Reads every variable of DESIGN.md §3 and every services.d file, reporting
-// all problems at once. Secret values are registered with the redactor as
-// soon as they are read.
-std::expected<Config, std::vector<ConfigError>> load_config(const Environment& env,
-                                                            const LoadOptions& options);
+// What the environment says: every setting that could be read (its default
+// where it could not), and every problem found.
+struct Loaded {
+    Config config;
+    std::vector<ConfigError> errors;
+};
 
-// Where a service starts unless told otherwise (DESIGN.md §10):
-// DEV8_WORKSPACE when it exists, else the developer's home.
-std::string default_service_cwd(const Config& config);
+// Reads every variable of DESIGN.md §3, reporting all problems at once.
+// Secret values are registered with the redactor as soon as they are read.
+Loaded load_config(const Environment& env, const LoadOptions& options);
 
 // A NAME_FILE secret's value: the file's bytes without trailing \n or \r\n.
 // The error names the file.

@@ -7,9 +7,16 @@
 #include <vector>
 
 #include "dev8/github/api.h"
-#include "dev8/status/status.h"
 
 namespace dev8::github {
+
+// What is known of the token, for the status document.
+struct TokenReport {
+    bool present = false;            // a token is configured at all
+    std::optional<TokenCheck> last;  // the last check; none yet: unchecked
+    std::optional<std::chrono::system_clock::time_point> checked_at;
+    std::optional<std::chrono::system_clock::time_point> next_check;  // while the refresh runs
+};
 
 // The last word on the GitHub token, shared by the thread that checks it and
 // the event loop that reports it.
@@ -23,9 +30,7 @@ class TokenStatus {
     // When the next check is due (refresh thread), for the status.
     void schedule(std::chrono::system_clock::time_point next);
     std::optional<TokenCheck> last() const;
-    status::GithubStatus snapshot() const;
-    // Short strings for the status's `degraded` list.
-    std::vector<std::string> degraded() const;
+    TokenReport report() const;
 
   private:
     mutable std::mutex mutex_;

@@ -13,8 +13,9 @@ namespace dev8::process {
 // syscalls that are per thread on Linux (glibc's wrappers would change every
 // thread). Files the thread creates belong to the account, and the kernel
 // checks every path as the account would, so a symlink planted in a home
-// directory cannot steer a root write. Restored on destruction. Does nothing
-// when we are not root or already are the account.
+// directory cannot steer a root write. What the thread was before is restored
+// on destruction, so scopes nest. Does nothing when we are not root or the
+// thread already acts as the account.
 class ScopedFsIdentity {
   public:
     explicit ScopedFsIdentity(const fs::Account& account);
@@ -26,6 +27,8 @@ class ScopedFsIdentity {
 
   private:
     bool active_ = false;
+    uid_t saved_uid_ = 0;
+    gid_t saved_gid_ = 0;
     std::vector<gid_t> saved_groups_;
 };
 

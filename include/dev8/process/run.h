@@ -27,4 +27,8 @@ std::expected<RunResult, SpawnError> run_to_completion(SpawnSpec spec, Reaper& r
                                                        std::chrono::milliseconds timeout,
                                                        std::stop_token stop = {});
 
+// The first line of a program's stderr (or stdout), for a one-line failure
+// cause; its exit status when it printed nothing.
+std::string first_line(const RunResult& result);
+
 }  // namespace dev8::process

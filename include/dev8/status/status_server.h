@@ -6,8 +6,8 @@
 #include <map>
 #include <string>
 
-#include "dev8/app/event_loop.h"
 #include "dev8/fs/unique_fd.h"
+#include "dev8/loop/event_loop.h"
 #include "dev8/status/status.h"
 
 namespace dev8::status {
@@ -19,7 +19,7 @@ class StatusServer {
     using SnapshotSource = std::function<Snapshot()>;
 
     // `served` runs after each answer has been sent in full.
-    StatusServer(app::EventLoop& loop, SnapshotSource source, std::function<void()> served = {});
+    StatusServer(loop::EventLoop& loop, SnapshotSource source, std::function<void()> served = {});
     ~StatusServer();
 
     // Binds `path` (0660, group `gid` when we are root); the error says why not.
@@ -29,7 +29,7 @@ class StatusServer {
     void accept_clients();
     void flush(int fd);
 
-    app::EventLoop& loop_;
+    loop::EventLoop& loop_;
     SnapshotSource source_;
     std::function<void()> served_;
     fs::UniqueFd listener_;

@@ -7,7 +7,6 @@
 #include <thread>
 #include <vector>
 
-#include "dev8/status/status.h"
 #include "dev8/steps/step.h"
 
 namespace dev8::steps {
@@ -29,16 +28,18 @@ class StepRunner {
     void request_stop();
     // The worker thread has started and not yet finished.
     bool busy() const { return busy_.load(); }
-    std::vector<status::StepStatus> statuses() const;
+    std::vector<StepReport> reports() const;
+    // The state of the step called `name` (Pending when there is none).
+    StepState state_of(std::string_view name) const;
 
   private:
     void run_all(std::stop_token stop, const StepContext& base,
                  const std::function<void()>& on_done);
-    void update(size_t index, const status::StepStatus& status);
+    void update(size_t index, const StepReport& report);
 
     std::vector<std::unique_ptr<Step>> steps_;
     mutable std::mutex mutex_;
-    std::vector<status::StepStatus> statuses_;
+    std::vector<StepReport> reports_;
     std::atomic<bool> busy_{false};
     std::jthread thread_;
 };

@@ -5,6 +5,7 @@
 #include <stop_token>
 #include <thread>
 
+#include "dev8/supervisor/process_control.h"
 #include "dev8/supervisor/service_spec.h"
 
 namespace dev8::supervisor {
@@ -19,12 +20,12 @@ bool probe_once(const ReadyProbe& probe, std::chrono::milliseconds timeout,
 std::chrono::milliseconds probe_interval(std::chrono::milliseconds since_start);
 
 // Polls a probe on its own thread until it succeeds or is stopped; polling
-// ends for good once the service is ready.
-class ReadinessWatch {
+// ends for good once the service is ready. `on_ready` runs on that thread.
+class ReadinessWatch final : public ReadyWatch {
   public:
     ReadinessWatch(ReadyProbe probe, std::function<void()> on_ready);
     // Ends polling without waiting for the thread (it is joined on destruction).
-    void cancel() { thread_.request_stop(); }
+    void cancel() override { thread_.request_stop(); }
 
   private:
     std::jthread thread_;

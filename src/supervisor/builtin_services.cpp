@@ -1,4 +1,4 @@
-#include "dev8/app/builtin_services.h"
+#include "dev8/supervisor/builtin_services.h"
 
 #include <fmt/format.h>
 #include <openssl/rand.h>
@@ -8,13 +8,15 @@
 
 #include <filesystem>
 
-#include "dev8/config/secret_registry.h"
+#include "dev8/fs/text.h"
+#include "dev8/log/redactor.h"
 #include "dev8/process/identity.h"
 #include "dev8/process/spawn.h"
 #include "dev8/ssh/host_key.h"
 #include "dev8/ssh/sshd_config.h"
+#include "dev8/supervisor/services_dir.h"
 
-namespace dev8::app {
+namespace dev8::supervisor {
 namespace {
 
 constexpr std::string_view kPasswordFile = "/.config/dev8/code-server-password";
@@ -112,13 +114,13 @@ class SshdPlan {
   private:
     std::string config_path() const { return config_.state_dir + "/sshd_config"; }
 
-    supervisor::ServiceSpec spec() const {
-        supervisor::ServiceSpec spec;
+    ServiceSpec spec() const {
+        ServiceSpec spec;
         spec.name = "sshd";
         spec.command = {config_.sshd_bin, "-D", "-e", "-f", config_path()};
         spec.user = runner_;
         spec.cwd = "/";
-        spec.ready = supervisor::SshProbe{config_.ssh_port};
+        spec.ready = SshProbe{config_.ssh_port};
         spec.prepare = [plan = *this]() mutable { return plan.prepare(); };
         return spec;
     }
@@ -215,9 +217,9 @@ class CodeServerPlan {
                (s.hashed_password ? "HASHED_PASSWORD" : "PASSWORD") + " is ignored";
     }
 
-    supervisor::ServiceSpec spec(const std::string& binary) const {
+    ServiceSpec spec(const std::string& binary) const {
         bool password = config_.code_server_auth == config::CodeServerAuth::Password;
-        supervisor::ServiceSpec spec;
+        ServiceSpec spec;
         spec.name = "code-server";
         spec.command = {binary,
                         "--bind-addr",
@@ -228,9 +230,9 @@ class CodeServerPlan {
                         "--disable-update-check",
                         config_.workspace};
         spec.user = config_.developer;
-        spec.cwd = config::default_service_cwd(config_);
-        spec.ready = supervisor::HttpProbe{
-            fmt::format("http://127.0.0.1:{}/healthz", config_.code_server_port)};
+        spec.cwd = default_cwd(config_);
+        spec.ready =
+            HttpProbe{fmt::format("http://127.0.0.1:{}/healthz", config_.code_server_port)};
         if (password) spec.prepare = [plan = *this]() mutable { return plan.password_env(); };
         return spec;
     }
@@ -249,7 +251,7 @@ class CodeServerPlan {
             generated = load_or_create_password(path);
         }
         if (!generated) return std::unexpected(generated.error());
-        config::secret_registry().add(generated->value);
+        log::redactor().add(generated->value);
         if (!announced_) {
             spdlog::info("code-server: {} password in {}",
                          generated->created ? "generated a" : "using the generated", path);
@@ -263,11 +265,6 @@ class CodeServerPlan {
     bool announced_ = false;
 };
 
-std::string trim_trailing_space(std::string text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
-    return text;
-}
-
 }  // namespace
 
 std::expected<GeneratedPassword, std::string> load_or_create_password(
@@ -280,7 +277,7 @@ std::expected<GeneratedPassword, std::string> load_or_create_password(
         return std::unexpected(path + ": readable by others and cannot be made 0600");
     }
     if (*current) {
-        auto value = trim_trailing_space(**current);
+        std::string value(fs::trim_end(**current));
         if (!value.empty()) return GeneratedPassword{value, false};
     }
     auto dir = std::filesystem::path(path).parent_path().string();
@@ -300,4 +297,4 @@ std::vector<BuiltinService> builtin_services(const config::Config& config,
     return {SshdPlan(config, options).service(), CodeServerPlan(config, options).service()};
 }
 
-}  // namespace dev8::app
+}  // namespace dev8::supervisor

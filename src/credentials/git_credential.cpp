@@ -1,4 +1,4 @@
-#include "dev8/github/credential.h"
+#include "dev8/credentials/git_credential.h"
 
 #include <istream>
 #include <map>
@@ -7,7 +7,7 @@
 
 #include "dev8/fs/atomic_file.h"
 
-namespace dev8::github {
+namespace dev8::credentials {
 namespace {
 
 std::map<std::string, std::string> read_pairs(std::istream& in) {
@@ -59,4 +59,4 @@ int serve_git_credential(std::string_view action, std::istream& in, std::ostream
     return 0;
 }
 
-}  // namespace dev8::github
+}  // namespace dev8::credentials

@@ -10,12 +10,12 @@
 #include "dev8/fs/atomic_file.h"
 #include "dev8/supervisor/service_spec.h"
 
-namespace dev8::app {
+namespace dev8::supervisor {
 
 // sshd or code-server: the spec to supervise, or why it does not run.
 struct BuiltinService {
     std::string name;
-    std::optional<supervisor::ServiceSpec> spec;
+    std::optional<ServiceSpec> spec;
     std::string disabled_reason;
     std::string detail;  // for `plan`: where its host key or password comes from
     // Said once at start-up: why an `auto` service is off (info), a setting
@@ -47,4 +47,4 @@ struct GeneratedPassword {
 std::expected<GeneratedPassword, std::string> load_or_create_password(
     const std::string& path, std::optional<fs::FileOwner> owner = {});
 
-}  // namespace dev8::app
+}  // namespace dev8::supervisor

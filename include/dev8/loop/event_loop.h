@@ -11,7 +11,7 @@
 
 #include "dev8/fs/unique_fd.h"
 
-namespace dev8::app {
+namespace dev8::loop {
 
 // One epoll loop on the main thread: fd readiness, one-shot timers on a single
 // timerfd (armed only while a timer is pending, so an idle loop never wakes),
@@ -59,4 +59,4 @@ class EventLoop {
     std::vector<std::function<void()>> posted_;
 };
 
-}  // namespace dev8::app
+}  // namespace dev8::loop

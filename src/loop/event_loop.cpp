@@ -1,4 +1,4 @@
-#include "dev8/app/event_loop.h"
+#include "dev8/loop/event_loop.h"
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -8,7 +8,7 @@
 #include <cstring>
 #include <stdexcept>
 
-namespace dev8::app {
+namespace dev8::loop {
 namespace {
 
 constexpr uint64_t kTimerId = 0;
@@ -138,4 +138,4 @@ void EventLoop::run() {
     }
 }
 
-}  // namespace dev8::app
+}  // namespace dev8::loop

@@ -1,4 +1,4 @@
-#include "dev8/github/credential.h"
+#include "dev8/credentials/git_credential.h"
 
 #include <catch2/catch.hpp>
 #include <sstream>
@@ -13,7 +13,7 @@ namespace {
 std::string ask(const std::string& home, const std::string& action, const std::string& request) {
     std::istringstream in(request);
     std::ostringstream out;
-    CHECK(github::serve_git_credential(action, in, out, home) == 0);
+    CHECK(credentials::serve_git_credential(action, in, out, home) == 0);
     return out.str();
 }
 
@@ -22,8 +22,9 @@ struct Home {
     Home() {
         fs::ensure_directory(dir.str() + "/.config/dev8", 0700);
         REQUIRE(fs::write_file_atomic(
-            github::credential_path(dir.str()),
-            github::render_credential({"localhost:8443", "octocat", "ghp_stored_token"}), 0600));
+            credentials::credential_path(dir.str()),
+            credentials::render_credential({"localhost:8443", "octocat", "ghp_stored_token"}),
+            0600));
     }
 };
 

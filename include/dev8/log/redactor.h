@@ -5,11 +5,11 @@
 #include <string_view>
 #include <vector>
 
-namespace dev8::config {
+namespace dev8::log {
 
 // Every secret value the process knows. The log sinks run all text through
 // redact() so a secret never reaches a log line, whoever printed it.
-class SecretRegistry {
+class Redactor {
   public:
     static constexpr std::string_view kMask = "[redacted]";
     // Below this a value is not told apart from ordinary text (config warns).
@@ -28,7 +28,7 @@ class SecretRegistry {
     std::vector<std::string> secrets_;  // longest first, so a prefix never hides a longer match
 };
 
-// The process-wide registry that logging uses.
-SecretRegistry& secret_registry();
+// The process-wide redactor that logging uses.
+Redactor& redactor();
 
-}  // namespace dev8::config
+}  // namespace dev8::log

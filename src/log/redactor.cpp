@@ -1,37 +1,29 @@
-#include "dev8/config/secret_registry.h"
+#include "dev8/log/redactor.h"
 
 #include <algorithm>
 #include <mutex>
 
-namespace dev8::config {
+#include "dev8/fs/text.h"
+
+namespace dev8::log {
 namespace {
 
 // Lines this short (PEM armour, blank lines) are not secret on their own.
 constexpr size_t kMinLineSecret = 8;
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    return s;
-}
-
 }  // namespace
 
-void SecretRegistry::add(std::string_view secret) {
+void Redactor::add(std::string_view secret) {
     std::unique_lock lock(mutex_);
     add_one(secret);
     if (secret.find('\n') == std::string_view::npos) return;
-    while (!secret.empty()) {
-        auto nl = secret.find('\n');
-        auto line = trim(secret.substr(0, nl));
+    for (auto line : fs::split(secret, '\n')) {
+        line = fs::trim(line, " \t\r");
         if (line.size() >= kMinLineSecret && !line.starts_with("-----")) add_one(line);
-        if (nl == std::string_view::npos) break;
-        secret.remove_prefix(nl + 1);
     }
 }
 
-void SecretRegistry::add_one(std::string_view secret) {
+void Redactor::add_one(std::string_view secret) {
     if (secret.empty()) return;
     if (std::find(secrets_.begin(), secrets_.end(), secret) != secrets_.end()) return;
     auto pos = std::find_if(secrets_.begin(), secrets_.end(),
@@ -39,7 +31,7 @@ void SecretRegistry::add_one(std::string_view secret) {
     secrets_.insert(pos, std::string(secret));
 }
 
-std::string SecretRegistry::redact(std::string_view text) const {
+std::string Redactor::redact(std::string_view text) const {
     std::string out(text);
     std::shared_lock lock(mutex_);
     for (const auto& secret : secrets_) {
@@ -52,14 +44,14 @@ std::string SecretRegistry::redact(std::string_view text) const {
     return out;
 }
 
-void SecretRegistry::clear() {
+void Redactor::clear() {
     std::unique_lock lock(mutex_);
     secrets_.clear();
 }
 
-SecretRegistry& secret_registry() {
-    static SecretRegistry registry;
-    return registry;
+Redactor& redactor() {
+    static Redactor instance;
+    return instance;
 }
 
-}  // namespace dev8::config
+}  // namespace dev8::log

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace dev8::github {
+namespace dev8::credentials {
 
 // The token as github-auth stores it for `dev8-init git-credential`: one file,
 // mode 0600, owned by the developer, rewritten on rotation.
@@ -26,4 +26,4 @@ std::optional<StoredCredential> parse_credential(std::string_view text);
 int serve_git_credential(std::string_view action, std::istream& in, std::ostream& out,
                          const std::string& home);
 
-}  // namespace dev8::github
+}  // namespace dev8::credentials
