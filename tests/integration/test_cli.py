@@ -101,7 +101,7 @@ def test_when_the_main_command_exits_services_are_stopped_and_its_code_returned(
     open(dev8.path("go"), "w").close()
     assert dev8.wait(5) == 5, dev8.diag()
     # the stubborn service needed the SIGKILL after the timeout; code is still 5
-    assert 0.9 <= time.monotonic() - t0 <= 1.6
+    assert 0.9 <= time.monotonic() - t0 < 4
 
 
 def test_an_idle_supervisor_does_not_wake_up(dev8):

@@ -67,11 +67,11 @@ def test_a_daemonized_grandchild_of_a_service_is_killed_at_stop(dev8, pid1):
     assert service_pid and all(os.getpgid(host_pid) != os.getpgid(p) for p in service_pid)
     t0 = time.monotonic()
     dev8.signal(signal.SIGTERM)
-    assert dev8.wait(5) == 0, dev8.diag()
+    assert dev8.wait(15) == 0, dev8.diag()
     # It got SIGTERM from dev8-init (not a kernel SIGKILL when PID 1 exited)…
     assert os.path.exists(out + ".term"), "the daemonized grandchild never got SIGTERM"
-    # …quickly (no stop timeout), and it is gone.
-    assert time.monotonic() - t0 < 1.5
+    # …without waiting for the stop timeout, and it is gone.
+    assert time.monotonic() - t0 < 5
     assert not pid_alive(host_pid)
 
 
@@ -91,20 +91,20 @@ def test_a_main_command_ignoring_sigterm_is_sigkilled_after_the_stop_timeout(dev
     rc = dev8.wait(5)
     elapsed = time.monotonic() - t0
     assert rc == 137, dev8.diag()
-    assert 0.9 <= elapsed <= 1.5, f"exited {elapsed:.3f} s after SIGTERM (timeout 1 s)"
+    assert 0.9 <= elapsed < 4, f"exited {elapsed:.3f} s after SIGTERM (timeout 1 s)"
 
 
 def test_status_shows_stopping_during_the_stop_timeout(dev8):
     dev8.add_service("stubborn", ["sh", "-c", "trap '' TERM; exec sleep 1000"])
-    dev8.start(env=dev8.base_env(DEV8_STOP_TIMEOUT=2))
+    dev8.start(env=dev8.base_env(DEV8_STOP_TIMEOUT=10))
     dev8.wait_service("stubborn", lambda s: s["state"] == "ready" and s["pid"])
     wait_until(lambda: any((cmdline(p) or [""])[0] == "sleep" for p in dev8.processes()), 5)
     dev8.signal(signal.SIGTERM)
-    st = wait_until(lambda: (lambda s: s if s and s["phase"] == "stopping" else None)(dev8.status()), 1)
+    st = wait_until(lambda: (lambda s: s if s and s["phase"] == "stopping" else None)(dev8.status()), 5)
     assert st["healthy"] is False
     svc = [s for s in st["services"] if s["name"] == "stubborn"][0]
     assert svc["state"] == "stopping"
-    assert dev8.wait(5) == 0
+    assert dev8.wait(15) == 0
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT, signal.SIGQUIT],
@@ -115,7 +115,7 @@ def test_a_stop_signal_without_main_command_exits_0_with_every_service_stopped(d
                                   "trap 'sleep 0.2; echo bye > \"$T/graceful.bye\"; exit 0' TERM; "
                                   "while :; do sleep 0.05; done"])
     dev8.add_service("group", ["sh", "-c", "sleep 1000 & sleep 1000 & wait"])
-    dev8.start(env=dev8.base_env(DEV8_STOP_TIMEOUT=2))
+    dev8.start(env=dev8.base_env(DEV8_STOP_TIMEOUT=10))
     for name in ("plain", "graceful", "group"):
         dev8.wait_service(name, lambda s: s["state"] == "ready" and s["pid"])
     wait_until(lambda: len(dev8.processes()) >= 6, 5,
@@ -123,9 +123,9 @@ def test_a_stop_signal_without_main_command_exits_0_with_every_service_stopped(d
     before = [p for p in dev8.processes() if p != dev8.pid1]
     t0 = time.monotonic()
     dev8.signal(stop_signal)
-    assert dev8.wait(5) == 0, dev8.diag()
+    assert dev8.wait(15) == 0, dev8.diag()
     elapsed = time.monotonic() - t0
-    assert elapsed < 1.0, f"took {elapsed:.3f} s: well-behaved services must not wait for the timeout"
+    assert elapsed < 5, f"took {elapsed:.3f} s: well-behaved services must not wait for the timeout"
     assert os.path.exists(dev8.path("graceful.bye")), "the graceful service was not allowed to finish"
     assert not [p for p in before if pid_alive(p)]
 
@@ -133,13 +133,13 @@ def test_a_stop_signal_without_main_command_exits_0_with_every_service_stopped(d
 def test_stop_waits_only_for_the_last_child_not_the_timeout(dev8):
     """dev8-init exits as soon as nothing is left."""
     dev8.add_service("slowpoke", ["sh", "-c", "trap 'sleep 0.3; exit 0' TERM; while :; do sleep 0.05; done"])
-    dev8.start(env=dev8.base_env(DEV8_STOP_TIMEOUT=5))
+    dev8.start(env=dev8.base_env(DEV8_STOP_TIMEOUT=10))
     dev8.wait_service("slowpoke", lambda s: s["state"] == "ready" and s["pid"])
     t0 = time.monotonic()
     dev8.signal(signal.SIGTERM)
-    assert dev8.wait(7) == 0
+    assert dev8.wait(15) == 0
     elapsed = time.monotonic() - t0
-    assert 0.25 <= elapsed < 0.8, f"exited {elapsed:.3f} s after SIGTERM"
+    assert 0.25 <= elapsed < 5, f"exited {elapsed:.3f} s after SIGTERM (timeout 10 s)"
 
 
 def test_services_ignoring_sigterm_are_killed_after_the_timeout_and_exit_is_0(dev8):
@@ -151,18 +151,19 @@ def test_services_ignoring_sigterm_are_killed_after_the_timeout_and_exit_is_0(de
     dev8.signal(signal.SIGTERM)
     assert dev8.wait(5) == 0, dev8.diag()
     elapsed = time.monotonic() - t0
-    assert 0.9 <= elapsed <= 1.5, f"exited {elapsed:.3f} s after SIGTERM (timeout 1 s)"
+    assert 0.9 <= elapsed < 4, f"exited {elapsed:.3f} s after SIGTERM (timeout 1 s)"
 
 
 def test_sigterm_during_init_is_honoured_at_once(dev8):
     """No init steps exist yet; a SIGTERM right after start still stops at once
     and the main command never runs after it."""
-    dev8.start("sh", "-c", ': > "$T/main-ran"; exec sleep 1000', wait_ready=False)
+    dev8.start("sh", "-c", ': > "$T/main-ran"; exec sleep 1000', wait_ready=False,
+               env=dev8.base_env(DEV8_STOP_TIMEOUT=10))
     pid1 = dev8.pid1
     wait_until(lambda: int(open(f"/proc/{pid1}/status").read().split("SigBlk:")[1].split()[0], 16) != 0,
                5)
     t0 = time.monotonic()
     dev8.signal(signal.SIGTERM)
-    rc = dev8.wait(5)
+    rc = dev8.wait(15)
     assert rc == 143, dev8.diag()
-    assert time.monotonic() - t0 < 1.0
+    assert time.monotonic() - t0 < 5

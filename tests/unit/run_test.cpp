@@ -38,7 +38,7 @@ TEST_CASE("a program that outlives its timeout is killed with its process group"
     REQUIRE(result);
     CHECK(result->timed_out);
     CHECK(result->exit.signal == SIGTERM);
-    CHECK(std::chrono::steady_clock::now() - start < 2s);
+    CHECK(std::chrono::steady_clock::now() - start < 15s);  // not the 30 s of its sleep
 }
 
 TEST_CASE("a stop request ends the program at once") {

@@ -133,10 +133,10 @@ struct Elapsed {
 TEST_CASE("with nothing listening the handshake fails at once as refused", "[ssh]") {
     auto port = free_port();
     Elapsed elapsed;
-    auto result = ssh::handshake(port, 2s);
+    auto result = ssh::handshake(port, 10s);
     REQUIRE_FALSE(result);
     CHECK(result.error() == "connection refused");
-    CHECK(elapsed() < 100ms);
+    CHECK(elapsed() < 5s);  // not the timeout
 }
 
 TEST_CASE("a listener that never speaks fails the handshake after the timeout", "[ssh]") {
@@ -149,22 +149,22 @@ TEST_CASE("a listener that never speaks fails the handshake after the timeout", 
     REQUIRE_FALSE(result);
     CHECK(result.error() == "timeout after 300 ms");
     CHECK(elapsed() >= 290ms);
-    CHECK(elapsed() < 800ms);
+    CHECK(elapsed() < 5s);
 }
 
 TEST_CASE("a listener that answers with something other than SSH fails at once", "[ssh]") {
     SECTION("a long line that is no SSH version line") {
         OneReplyServer server(std::string(300, 'x'), OneReplyServer::Then::KeepOpen);
         Elapsed elapsed;
-        CHECK(ssh::handshake(server.port(), 2s) == std::unexpected("not SSH"));
-        CHECK(elapsed() < 500ms);
+        CHECK(ssh::handshake(server.port(), 10s) == std::unexpected("not SSH"));
+        CHECK(elapsed() < 5s);  // not the timeout
     }
     SECTION("an answer and a hang-up") {
         OneReplyServer server("HTTP/1.1 400 Bad Request\r\n\r\n", OneReplyServer::Then::Close);
         Elapsed elapsed;
-        CHECK(ssh::handshake(server.port(), 2s) ==
+        CHECK(ssh::handshake(server.port(), 10s) ==
               std::unexpected("connection closed by the server"));
-        CHECK(elapsed() < 500ms);
+        CHECK(elapsed() < 5s);
     }
 }
 
