@@ -304,6 +304,18 @@ TEST_CASE("a symlinked rc file is edited through its link") {
     CHECK(read(target) == std::string(kBlock) + "PS1='$ '\n");
 }
 
+TEST_CASE("an rc file linked to a directory is left alone; the other rc files are hooked") {
+    TempDir home;
+    auto config = config_for(home);
+    std::filesystem::create_directory(home.path / "dotfiles");
+    std::filesystem::create_symlink("dotfiles", home.path / ".bashrc");
+    auto result = run_step(config);
+    CHECK(result.state == steps::StepState::Failed);
+    CHECK(result.message.find(home.str() + "/.bashrc: a symlink to") != std::string::npos);
+    CHECK(std::filesystem::is_symlink(home.path / ".bashrc"));
+    CHECK(read(home.str() + "/.profile") == kBlock);
+}
+
 TEST_CASE("the message says which tools are installed and have their credential") {
     TempDir home;
     auto config = config_for(home);

@@ -282,6 +282,30 @@ TEST_CASE("~/.ssh is 0700 and authorized_keys 0600 with the keys in a marked blo
     CHECK(text.ends_with(alice().public_line + "\n" + std::string(steps::kManagedBlockEnd) + "\n"));
 }
 
+TEST_CASE("an authorized_keys linked from a dotfiles folder is edited through the link") {
+    Developer dev;
+    auto target = dev.home.write("dotfiles/authorized_keys", bob().public_line + "\n");
+    std::filesystem::create_directories(dev.home.path / ".ssh");
+    std::filesystem::create_symlink(target, dev.ssh("authorized_keys"));
+    dev.set_public_keys(alice().public_line);
+    REQUIRE(dev.run().state == steps::StepState::Ok);
+    CHECK(std::filesystem::is_symlink(dev.ssh("authorized_keys")));
+    CHECK(read(target).starts_with(bob().public_line + "\n"));
+    CHECK(contains(read(target), alice().public_line));
+}
+
+TEST_CASE("an authorized_keys link that leads nowhere is left alone and named") {
+    Developer dev;
+    std::filesystem::create_directories(dev.home.path / ".ssh");
+    std::filesystem::create_symlink(dev.home.path / "gone", dev.ssh("authorized_keys"));
+    dev.set_public_keys(alice().public_line);
+    auto result = dev.run();
+    CHECK(result.state == steps::StepState::Failed);
+    CHECK(contains(result.message, dev.ssh("authorized_keys") + ": a symlink that leads nowhere"));
+    CHECK(std::filesystem::is_symlink(dev.ssh("authorized_keys")));
+    CHECK_FALSE(std::filesystem::exists(dev.home.path / "gone"));
+}
+
 TEST_CASE("lines outside the managed block are kept byte for byte") {
     auto before = "# my keys\r\n" + bob().public_line + "  \n\n  \t\n";
     auto after = "command=\"x\" " + carol().public_line + "\nno final newline";

@@ -169,6 +169,17 @@ TEST_CASE("a settings.json linked from a dotfiles folder is edited through the l
     CHECK(f.settings().contains("github.copilot.enable"));
 }
 
+TEST_CASE("a settings.json link that leads nowhere fails the step and stays a link") {
+    Fixture f;
+    std::filesystem::create_directories(std::filesystem::path(f.path()).parent_path());
+    std::filesystem::create_symlink(f.home.path / "dotfiles/missing.json", f.path());
+    auto result = f.run();
+    CHECK(result.state == State::Failed);
+    CHECK_THAT(result.message, Catch::StartsWith(f.path() + ": a symlink that leads nowhere"));
+    CHECK(std::filesystem::is_symlink(f.path()));
+    CHECK_FALSE(std::filesystem::exists(f.home.path / "dotfiles"));
+}
+
 TEST_CASE("the settings are written even when code-server is off") {
     Fixture f;
     f.config.code_server = config::Toggle::Off;
