@@ -2,6 +2,7 @@
 
 #include <fmt/chrono.h>
 #include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <atomic>

@@ -93,8 +93,8 @@ class Outcome {
     bool failed_ = false;
 };
 
-void update_authorized_keys(const std::string& ssh_dir, bool secret, const PublicKeyList& list,
-                            Outcome& outcome) {
+void update_authorized_keys(const std::string& ssh_dir, bool public_key_set,
+                            const PublicKeyList& list, Outcome& outcome) {
     // A dotfiles manager's link stays: its target is edited (fs::edit_target).
     auto path = fs::edit_target(ssh_dir + "/authorized_keys");
     if (!path) {
@@ -117,10 +117,10 @@ void update_authorized_keys(const std::string& ssh_dir, bool secret, const Publi
     if (updated.managed > 0) {
         outcome.note(fmt::format("authorized_keys: {} managed", count_of(updated.managed, "key")));
     } else if (block_removed) {
-        outcome.note(
-            fmt::format("authorized_keys: managed block removed ({})",
-                        secret ? "no valid key in SSH_PUBLIC_KEY" : "SSH_PUBLIC_KEY not set"));
-    } else if (secret && list.keys.empty() && list.rejected.empty()) {
+        outcome.note(fmt::format(
+            "authorized_keys: managed block removed ({})",
+            public_key_set ? "no valid key in SSH_PUBLIC_KEY" : "SSH_PUBLIC_KEY not set"));
+    } else if (public_key_set && list.keys.empty() && list.rejected.empty()) {
         outcome.note("SSH_PUBLIC_KEY holds no key");
     }
     if (updated.already_present > 0) {
@@ -270,7 +270,6 @@ class SshKeysStep final : public DecidedStep<SshKeysWork> {
     }
 
     std::string describe(const SshKeysWork& work) const override {
-        // Still run: a managed block an earlier start left is removed.
         if (work.nothing_set()) return fmt::format("skipped: {}", kNothingSet);
         std::vector<std::string> parts;
         if (work.public_key_set) {

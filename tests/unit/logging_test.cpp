@@ -1,6 +1,7 @@
 #include "dev8/log/logging.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <spdlog/spdlog.h>
+#include <spdlog/common.h>
 
 #include <optional>
 #include <string_view>
