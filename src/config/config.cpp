@@ -9,10 +9,9 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
+#include "dev8/fs/read_file.h"
 #include "dev8/fs/text.h"
 #include "dev8/log/redactor.h"
 
@@ -412,13 +411,10 @@ std::optional<std::string> Environment::get(const std::string& name) const {
 }
 
 std::expected<std::string, std::string> read_secret_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::unexpected("cannot read " + path + ": " + std::strerror(errno));
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    std::string value = buffer.str();
-    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
-    return value;
+    auto content = fs::read_file(path, fs::kMaxSecretFile, fs::Links::Follow);
+    if (!content) return std::unexpected(content.error());
+    if (!*content) return std::unexpected(path + ": no such file");
+    return std::string(fs::trim_end(**content, "\r\n"));
 }
 
 std::vector<ConfigError> reload_secret_files(const Environment& env) {

@@ -1,6 +1,7 @@
 #include "dev8/credentials/gh.h"
 
 #include "dev8/fs/atomic_file.h"
+#include "dev8/fs/read_file.h"
 #include "dev8/fs/text.h"
 
 namespace dev8::credentials {
@@ -26,7 +27,7 @@ std::expected<std::string, std::string> write_gh_hosts(const std::string& home,
     auto dir = home + "/.config/gh";
     if (auto made = fs::ensure_directory(dir, 0700); !made) return std::unexpected(made.error());
     auto path = dir + "/hosts.yml";
-    auto existing = fs::read_file(path);
+    auto existing = fs::read_file(path, fs::kMaxTextFile);
     if (!existing) return std::unexpected(existing.error());
     auto text = with_gh_host(existing->value_or(""), host, check.login, token);
     if (auto written = fs::write_file_atomic(path, text, 0600); !written) {

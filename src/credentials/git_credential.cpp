@@ -5,7 +5,7 @@
 #include <ostream>
 #include <sstream>
 
-#include "dev8/fs/atomic_file.h"
+#include "dev8/fs/read_file.h"
 
 namespace dev8::credentials {
 namespace {
@@ -48,7 +48,7 @@ int serve_git_credential(std::string_view action, std::istream& in, std::ostream
     auto request = read_pairs(in);
     if (action != "get") return 0;
     if (request["protocol"] != "https") return 0;
-    auto text = fs::read_file(credential_path(home));
+    auto text = fs::read_file(credential_path(home), fs::kMaxKeyFile);
     if (!text || !*text) return 0;
     auto stored = parse_credential(**text);
     if (!stored || request["host"] != stored->host) return 0;

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "dev8/fs/fd_io.h"
+#include "dev8/fs/read_file.h"
 #include "dev8/fs/unique_fd.h"
 
 namespace dev8::fs {
@@ -25,29 +26,11 @@ bool already_holds(const std::string& path, std::string_view content, mode_t mod
     if ((st.st_mode & 07777) != mode) return false;
     if (owner && (st.st_uid != owner->uid || st.st_gid != owner->gid)) return false;
     if (static_cast<size_t>(st.st_size) != content.size()) return false;
-    auto current = read_file(path);
+    auto current = read_file(path, content.size());
     return current && *current && **current == content;
 }
 
 }  // namespace
-
-std::expected<std::optional<std::string>, std::string> read_file(const std::string& path) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) {
-        if (errno == ENOENT) return std::optional<std::string>();
-        return std::unexpected(failure(path, "cannot open"));
-    }
-    std::string data;
-    char buf[16384];
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return std::unexpected(failure(path, "cannot read"));
-        if (n == 0) break;
-        data.append(buf, static_cast<size_t>(n));
-    }
-    return std::optional<std::string>(std::move(data));
-}
 
 std::expected<WriteOutcome, std::string> write_file_atomic(const std::string& path,
                                                            std::string_view content, mode_t mode,

@@ -9,6 +9,7 @@
 #include "dev8/credentials/shell_env.h"
 #include "dev8/fs/links.h"
 #include "dev8/fs/marked_block.h"
+#include "dev8/fs/read_file.h"
 #include "dev8/fs/text.h"
 
 namespace dev8::steps {
@@ -65,7 +66,7 @@ std::vector<std::string> rc_files_to_hook(const fs::Account& developer) {
 std::expected<fs::WriteOutcome, std::string> hook_rc_file(const std::string& path) {
     auto target = fs::edit_target(path);
     if (!target) return std::unexpected(target.error());
-    auto current = fs::read_file(*target);
+    auto current = fs::read_file(*target, fs::kMaxTextFile);
     if (!current) return std::unexpected(current.error());
     mode_t mode = 0644;
     struct stat st {};

@@ -15,6 +15,7 @@
 #include "dev8/fs/atomic_file.h"
 #include "dev8/fs/links.h"
 #include "dev8/fs/marked_block.h"
+#include "dev8/fs/read_file.h"
 #include "dev8/fs/text.h"
 
 namespace dev8::steps {
@@ -101,7 +102,7 @@ void update_authorized_keys(const std::string& ssh_dir, bool public_key_set,
         outcome.fail(path.error());
         return;
     }
-    auto current = fs::read_file(*path);
+    auto current = fs::read_file(*path, fs::kMaxTextFile);
     if (!current) {
         outcome.fail(current.error());
         return;
@@ -169,7 +170,7 @@ std::expected<std::string, std::string> back_up(const std::string& path) {
 // whatever format: rewriting it would change its mtime for nothing.
 std::expected<std::string, std::string> place_private_key(const std::string& path,
                                                           const ssh::PrivateKey& key) {
-    auto existing = fs::read_file(path);
+    auto existing = fs::read_file(path, fs::kMaxKeyFile);
     if (!existing) return std::unexpected(existing.error());
     if (*existing) {
         auto old = ssh::parse_private_key(**existing);
@@ -197,7 +198,7 @@ std::expected<std::string, std::string> place_private_key(const std::string& pat
 // be the user's), rewritten otherwise.
 std::expected<void, std::string> place_public_half(const std::string& path,
                                                    const ssh::PrivateKey& key) {
-    auto existing = fs::read_file(path);
+    auto existing = fs::read_file(path, fs::kMaxKeyFile);
     if (!existing) return std::unexpected(existing.error());
     if (*existing) {
         auto old = ssh::parse_authorized_key(**existing);
@@ -230,7 +231,7 @@ void install_private_key(const std::string& ssh_dir,
 StepResult revoke_previous_keys(const std::string& ssh_dir) {
     auto path = fs::edit_target(ssh_dir + "/authorized_keys");
     if (!path) return StepResult::failed(path.error());
-    auto current = fs::read_file(*path);
+    auto current = fs::read_file(*path, fs::kMaxTextFile);
     if (!current || !*current) return StepResult::skipped(std::string(kNothingSet));
     auto updated = render_authorized_keys(**current, {});
     if (updated.text == **current) return StepResult::skipped(std::string(kNothingSet));

@@ -9,6 +9,7 @@
 #include "dev8/fs/atomic_file.h"
 #include "dev8/fs/jsonc.h"
 #include "dev8/fs/links.h"
+#include "dev8/fs/read_file.h"
 
 namespace dev8::steps {
 namespace {
@@ -83,7 +84,7 @@ class VscodeSettingsStep final : public DecidedStep<VscodeSettingsWork> {
         // A dotfiles manager's link stays: its target is edited (fs::edit_target).
         auto path = fs::edit_target(work.path);
         if (!path) return StepResult::failed(path.error());
-        auto text = fs::read_file(*path);
+        auto text = fs::read_file(*path, fs::kMaxTextFile);
         if (!text) return StepResult::failed(text.error());
         bool exists = text->has_value();
         auto document = fs::JsoncObject::parse(std::move(*text).value_or(""));

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "builtin.h"
+#include "dev8/fs/read_file.h"
 #include "dev8/fs/text.h"
 #include "dev8/log/redactor.h"
 #include "dev8/process/identity.h"
@@ -137,7 +138,7 @@ BuiltinService code_server_service(const config::Config& config, const BuiltinOp
 
 std::expected<GeneratedPassword, std::string> load_or_create_password(
     const std::string& path, std::optional<fs::FileOwner> owner) {
-    auto current = fs::read_file(path);
+    auto current = fs::read_file(path, fs::kMaxKeyFile);
     if (!current) return std::unexpected(current.error());
     struct stat st {};
     if (*current && ::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0 &&

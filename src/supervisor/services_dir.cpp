@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
+
+#include "dev8/fs/read_file.h"
 
 namespace dev8::supervisor {
 
@@ -21,8 +22,9 @@ ServicesDir load_services_dir(const config::Config& config, const fs::AccountFil
     std::error_code ec;
     if (!stdfs::is_directory(config.services_dir, ec)) return result;
     std::vector<stdfs::path> files;
-    for (const auto& entry : stdfs::directory_iterator(config.services_dir, ec)) {
-        if (entry.path().extension() == ".json") files.push_back(entry.path());
+    for (stdfs::directory_iterator it(config.services_dir, ec), end; !ec && it != end;
+         it.increment(ec)) {
+        if (it->path().extension() == ".json") files.push_back(it->path());
     }
     if (ec) {
         result.errors.push_back({config.services_dir, "cannot list: " + ec.message()});
@@ -32,8 +34,15 @@ ServicesDir load_services_dir(const config::Config& config, const fs::AccountFil
     ServiceDefaults defaults{config.developer, default_cwd(config), accounts, may_switch_user};
     std::set<std::string> names;
     for (const auto& path : files) {
-        std::ifstream in(path);
-        auto doc = nlohmann::json::parse(in, nullptr, false);
+        // Not a regular file (a directory, a FIFO) or too large: an error, never a hang.
+        auto text = fs::read_file(path, fs::kMaxTextFile, fs::Links::Follow);
+        if (!text || !*text) {
+            auto why = text ? std::string("disappeared while being read") : text.error();
+            if (why.starts_with(path.string() + ": ")) why.erase(0, path.string().size() + 2);
+            result.errors.push_back({path.string(), why});
+            continue;
+        }
+        auto doc = nlohmann::json::parse(**text, nullptr, false);
         if (doc.is_discarded()) {
             result.errors.push_back({path.string(), "is not valid JSON"});
             continue;

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "dev8/credentials/shell_env.h"
+#include "dev8/fs/read_file.h"
 #include "dev8/process/run.h"
 #include "reaping_thread.h"
 #include "temp_dir.h"
@@ -87,7 +88,7 @@ mode_t mode_of(const std::string& path) {
 }
 
 std::string read(const std::string& path) {
-    auto content = fs::read_file(path);
+    auto content = fs::read_file(path, dev8::fs::kMaxTextFile);
     REQUIRE(content);
     REQUIRE(*content);
     return **content;

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "dev8/fs/read_file.h"
 #include "temp_dir.h"
 
 using namespace dev8::fs;
@@ -24,7 +25,7 @@ TEST_CASE("a file is written with its mode and read back") {
     auto path = dir.str() + "/token";
     REQUIRE(write_file_atomic(path, "secret\n", 0600) == WriteOutcome::Written);
     CHECK((stat_of(path).st_mode & 07777) == 0600);
-    CHECK(read_file(path).value() == "secret\n");
+    CHECK(read_file(path, dev8::fs::kMaxTextFile).value() == "secret\n");
 }
 
 TEST_CASE("writing the same bytes again leaves the file and its mtime alone") {
@@ -47,7 +48,7 @@ TEST_CASE("no temporary file is left behind and a missing file reads as nullopt"
     for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path))
         ++files;
     CHECK(files == 1);
-    CHECK(read_file(dir.str() + "/missing").value() == std::nullopt);
+    CHECK(read_file(dir.str() + "/missing", dev8::fs::kMaxTextFile).value() == std::nullopt);
 }
 
 TEST_CASE("a write into a missing directory fails naming the file") {

@@ -219,3 +219,27 @@ TEST_CASE("a password file written by hand is read with trailing whitespace trim
     REQUIRE(::stat(path.c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0600);
 }
+
+TEST_CASE("a password file that is a FIFO, a link to /dev/zero or huge fails at once",
+          "[builtin]") {
+    TempDir dir;
+    auto path = dir.str() + "/code-server-password";
+    SECTION("a FIFO") {
+        REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+        auto pw = load_or_create_password(path);
+        REQUIRE_FALSE(pw);
+        CHECK(pw.error() == path + ": a FIFO, not read");
+    }
+    SECTION("a link to /dev/zero") {
+        std::filesystem::create_symlink("/dev/zero", path);
+        auto pw = load_or_create_password(path);
+        REQUIRE_FALSE(pw);
+        CHECK(pw.error() == path + ": a symlink, not read");
+    }
+    SECTION("a file far larger than a password") {
+        dir.write("code-server-password", std::string(100 << 10, 'p'));
+        auto pw = load_or_create_password(path);
+        REQUIRE_FALSE(pw);
+        CHECK(pw.error() == path + ": larger than 64 KiB, not read");
+    }
+}

@@ -1,6 +1,9 @@
 #include "dev8/supervisor/services_dir.h"
 
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "temp_dir.h"
 
@@ -82,4 +85,17 @@ TEST_CASE("a service's directory is the workspace when it exists, else the home"
     CHECK(supervisor::default_cwd(f.config) == "/home/dev8");
     f.config.workspace = f.dir.str();
     CHECK(supervisor::default_cwd(f.config) == f.dir.str());
+}
+
+TEST_CASE("a directory or a FIFO named like a service file is an error, never a hang") {
+    Fixture f;
+    std::filesystem::create_directories(f.dir.path / "services.d" / "dir.json");
+    auto fifo = f.dir.str() + "/services.d/fifo.json";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    auto dir = f.load();
+    REQUIRE(dir.errors.size() == 2);
+    CHECK(dir.errors[0].variable == f.dir.str() + "/services.d/dir.json");
+    CHECK(dir.errors[0].message == "a directory, not read");
+    CHECK(dir.errors[1].variable == fifo);
+    CHECK(dir.errors[1].message == "a FIFO, not read");
 }

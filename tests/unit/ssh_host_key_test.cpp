@@ -11,6 +11,7 @@
 #include <set>
 
 #include "dev8/fs/atomic_file.h"
+#include "dev8/fs/read_file.h"
 #include "dev8/ssh/host_key.h"
 #include "temp_dir.h"
 
@@ -21,7 +22,7 @@ namespace {
 const fs::FileOwner kMe{::getuid(), ::getgid()};
 
 std::string read(const std::string& path) {
-    auto content = fs::read_file(path);
+    auto content = fs::read_file(path, dev8::fs::kMaxTextFile);
     REQUIRE(content);
     REQUIRE(*content);
     return **content;

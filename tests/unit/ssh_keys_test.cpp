@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "dev8/fs/atomic_file.h"
+#include "dev8/fs/read_file.h"
 #include "dev8/process/identity.h"
 #include "dev8/ssh/keys.h"
 #include "temp_dir.h"
@@ -20,7 +21,7 @@ using namespace dev8;
 namespace {
 
 std::string read(const std::string& path) {
-    auto content = fs::read_file(path);
+    auto content = fs::read_file(path, dev8::fs::kMaxTextFile);
     REQUIRE(content);
     REQUIRE(*content);
     return **content;
@@ -304,6 +305,16 @@ TEST_CASE("an authorized_keys link that leads nowhere is left alone and named") 
     CHECK(contains(result.message, dev.ssh("authorized_keys") + ": a symlink that leads nowhere"));
     CHECK(std::filesystem::is_symlink(dev.ssh("authorized_keys")));
     CHECK_FALSE(std::filesystem::exists(dev.home.path / "gone"));
+}
+
+TEST_CASE("an authorized_keys that is a FIFO fails the step at once") {
+    Developer dev;
+    std::filesystem::create_directories(dev.home.path / ".ssh");
+    REQUIRE(::mkfifo(dev.ssh("authorized_keys").c_str(), 0600) == 0);
+    dev.set_public_keys(alice().public_line);
+    auto result = dev.run();
+    CHECK(result.state == steps::StepState::Failed);
+    CHECK(contains(result.message, dev.ssh("authorized_keys") + ": a FIFO, not read"));
 }
 
 TEST_CASE("lines outside the managed block are kept byte for byte") {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "dev8/fs/atomic_file.h"
+#include "dev8/fs/read_file.h"
 #include "dev8/process/identity.h"
 #include "temp_dir.h"
 
@@ -32,7 +33,9 @@ struct Fixture {
     std::string write(const std::string& content) const {
         return home.write(kRelativePath.substr(1), content);
     }
-    std::string text() const { return fs::read_file(path()).value().value(); }
+    std::string text() const {
+        return fs::read_file(path(), fs::kMaxTextFile, fs::Links::Follow).value().value();
+    }
     nlohmann::json settings() const { return nlohmann::json::parse(text(), nullptr, true, true); }
 
     steps::StepResult run() {
@@ -178,6 +181,24 @@ TEST_CASE("a settings.json link that leads nowhere fails the step and stays a li
     CHECK_THAT(result.message, Catch::StartsWith(f.path() + ": a symlink that leads nowhere"));
     CHECK(std::filesystem::is_symlink(f.path()));
     CHECK_FALSE(std::filesystem::exists(f.home.path / "dotfiles"));
+}
+
+TEST_CASE("a settings.json that is a FIFO or a link to /dev/zero fails at once, untouched") {
+    Fixture f;
+    std::filesystem::create_directories(std::filesystem::path(f.path()).parent_path());
+    SECTION("a FIFO") {
+        REQUIRE(::mkfifo(f.path().c_str(), 0644) == 0);
+        auto result = f.run();
+        CHECK(result.state == State::Failed);
+        CHECK(result.message == f.path() + ": a FIFO, not read");
+    }
+    SECTION("a link to /dev/zero") {
+        std::filesystem::create_symlink("/dev/zero", f.path());
+        auto result = f.run();
+        CHECK(result.state == State::Failed);
+        CHECK_THAT(result.message, Catch::Contains("/dev/zero, which is not a regular file"));
+        CHECK(std::filesystem::is_symlink(f.path()));
+    }
 }
 
 TEST_CASE("the settings are written even when code-server is off") {

@@ -25,9 +25,6 @@ std::expected<WriteOutcome, std::string> write_file_atomic(const std::string& pa
                                                            std::string_view content, mode_t mode,
                                                            std::optional<FileOwner> owner = {});
 
-// The file's bytes, or nullopt when it does not exist; the error names the file.
-std::expected<std::optional<std::string>, std::string> read_file(const std::string& path);
-
 // mkdir -p with `mode` and `owner` for the directories it creates, and `mode`
 // enforced on the last one.
 std::expected<void, std::string> ensure_directory(const std::string& path, mode_t mode,
