@@ -73,6 +73,24 @@ class Init {
           main_command_(std::move(main_command)) {}
 
     int run() {
+        loop_.on_error([](std::string_view where, std::string_view what) {
+            spdlog::error("internal error in {}: {}; carrying on", where, what);
+        });
+        try {
+            supervise();
+        } catch (const std::exception& e) {
+            spdlog::critical("the event loop cannot go on ({}): stopping everything", e.what());
+            stop_workers();
+            pid1_.stop_without_loop();
+            exit_code_ = 1;
+        }
+        finish_workers();
+        spdlog::info("exiting with code {}", exit_code_);
+        return exit_code_;
+    }
+
+  private:
+    void supervise() {
         announce();
         pid1_.watch_signals(loop_);
         auto socket = config_.state_dir + "/status.sock";
@@ -87,12 +105,8 @@ class Init {
         steps_.start(config_, reaper_, token_status_,
                      [this] { loop_.post([this] { init_finished(); }); });
         loop_.run();
-        finish_workers();
-        spdlog::info("exiting with code {}", exit_code_);
-        return exit_code_;
     }
 
-  private:
     void announce() {
         spdlog::info("dev8-init {} starting as pid {} (developer {}, state dir {})", DEV8_VERSION,
                      ::getpid(), config_.developer.name, config_.state_dir);

@@ -72,7 +72,7 @@ int query_status(const config::Environment& env, bool json, bool health) {
                   << ")\n";
         return healthy ? 0 : 1;
     }
-    std::cout << (json ? doc->dump(2) + "\n" : status::render_text(*doc));
+    std::cout << (json ? log::json_text(*doc, 2) + "\n" : status::render_text(*doc));
     return 0;
 }
 
@@ -85,7 +85,9 @@ int serve_git_credential(const config::Environment& env, const std::string& acti
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// No exception ends PID 1 through std::terminate: what escapes everything
+// else is logged, and the exit code says it failed.
+int main(int argc, char** argv) try {
     // Before anything else, and before any thread: signals are read from a signalfd only.
     process::block_all_signals();
     auto env = config::Environment::from_process();
@@ -147,4 +149,10 @@ int main(int argc, char** argv) {
     if (!setup) return setup.error();
     log::setup(setup->config.log_format, setup->config.log_level);
     return app::run(*setup, env, std::move(main_command));
+} catch (const std::exception& e) {
+    spdlog::critical("dev8-init failed: {}", e.what());
+    return 1;
+} catch (...) {
+    spdlog::critical("dev8-init failed: an exception of unknown type");
+    return 1;
 }

@@ -6,6 +6,8 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <thread>
+
 #include "dev8/process/descendants.h"
 #include "dev8/process/signals.h"
 #include "dev8/process/spawn.h"
@@ -153,6 +155,23 @@ void Pid1::stop(std::optional<int> signal) {
         control_.signal_everyone(SIGKILL);
     });
     reap();
+}
+
+void Pid1::stop_without_loop() {
+    using namespace std::chrono_literals;
+    stopping_ = true;
+    supervisor_.stop();
+    control_.signal_everyone(SIGTERM);
+    auto deadline = control_.now() + stop_timeout_;
+    bool killed = false;
+    while (!control_.reap().no_children) {
+        if (!killed && control_.now() >= deadline) {
+            control_.signal_everyone(SIGKILL);
+            killed = true;
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+    supervisor_.flush_output();
 }
 
 // The exit code is decided only now that nothing is left (DESIGN.md §7).

@@ -41,8 +41,11 @@ std::expected<std::optional<std::string>, std::string> read_file(const std::stri
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0)
         return std::unexpected(path + ": cannot stat: " + std::strerror(errno));
-    if (!S_ISREG(st.st_mode)) return std::unexpected(path + ": " + file_type(st.st_mode) + ", not read");
-    auto too_large = [&] { return std::unexpected(path + ": larger than " + size_text(max_bytes) + ", not read"); };
+    if (!S_ISREG(st.st_mode))
+        return std::unexpected(path + ": " + file_type(st.st_mode) + ", not read");
+    auto too_large = [&] {
+        return std::unexpected(path + ": larger than " + size_text(max_bytes) + ", not read");
+    };
     if (static_cast<size_t>(st.st_size) > max_bytes) return too_large();
     std::string data;
     data.resize(std::min(static_cast<size_t>(st.st_size), max_bytes) + 1);

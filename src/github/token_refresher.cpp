@@ -86,7 +86,13 @@ void TokenRefresher::run(std::stop_token stop, milliseconds delay) {
             if (stop.stop_requested()) return;
             check_now_ = false;
         }
-        delay = check(stop);
+        try {
+            delay = check(stop);
+        } catch (const std::exception& e) {
+            // The thread goes on: a check that throws is a failed check.
+            spdlog::error("GitHub token check failed: internal error: {}", e.what());
+            delay = std::max<milliseconds>(settings_.interval, kMinRetry);
+        }
         // A check runs libcurl and OpenSSL, several MiB of code that then
         // sits idle for an interval.
         process::release_code_pages();

@@ -32,8 +32,8 @@ std::string timestamp(std::chrono::system_clock::time_point t) {
                        static_cast<int>(ms.count()));
 }
 
-std::string json_line(nlohmann::json object) {
-    return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+std::string json_line(const nlohmann::json& object) {
+    return json_text(object) + "\n";
 }
 
 class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
@@ -83,6 +83,10 @@ std::optional<spdlog::level::level_enum> parse_level(std::string_view text) {
         if (text == name) return level;
     }
     return std::nullopt;
+}
+
+std::string json_text(const nlohmann::json& document, int indent) {
+    return document.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void relay(std::string_view service, Stream stream, std::string_view line) {

@@ -78,6 +78,17 @@ void EventLoop::post(std::function<void()> task) {
     [[maybe_unused]] auto n = ::write(wake_fd_.get(), &one, sizeof one);
 }
 
+template <typename Callback>
+void EventLoop::guarded(std::string_view where, Callback&& callback) {
+    try {
+        callback();
+    } catch (const std::exception& e) {
+        if (on_error_) on_error_(where, e.what());
+    } catch (...) {
+        if (on_error_) on_error_(where, "an exception of unknown type");
+    }
+}
+
 void EventLoop::arm_timer() {
     itimerspec spec{};
     if (!timers_.empty()) {
@@ -99,7 +110,7 @@ void EventLoop::fire_timers() {
     while (!timers_.empty() && timers_.begin()->first.first <= now) {
         auto node = timers_.extract(timers_.begin());
         timer_deadlines_.erase(node.key().second);
-        node.mapped()();
+        guarded("a timer", node.mapped());
     }
     arm_timer();
 }
@@ -112,7 +123,7 @@ void EventLoop::run_posted() {
         std::lock_guard lock(posted_mutex_);
         tasks.swap(posted_);
     }
-    for (auto& task : tasks) task();
+    for (auto& task : tasks) guarded("a task posted by a worker thread", task);
 }
 
 void EventLoop::run() {
@@ -132,7 +143,8 @@ void EventLoop::run() {
                 run_posted();
             } else if (auto it = watches_.find(id); it != watches_.end()) {
                 auto callback = it->second.callback;  // survives an unwatch from inside
-                (*callback)(events[i].events);
+                guarded("the handler of fd " + std::to_string(it->second.fd),
+                        [&] { (*callback)(events[i].events); });
             }
         }
     }

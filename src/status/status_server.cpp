@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "dev8/log/logging.h"
+
 namespace dev8::status {
 
 StatusServer::StatusServer(loop::EventLoop& loop, SnapshotSource source,
@@ -52,7 +54,7 @@ void StatusServer::accept_clients() {
             ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (!client) return;
         int fd = client.get();
-        pending_[fd] = {std::move(client), to_json(source_()).dump() + "\n"};
+        pending_[fd] = {std::move(client), log::json_text(to_json(source_())) + "\n"};
         flush(fd);
     }
 }

@@ -84,6 +84,18 @@ void StepRunner::update(size_t index, const StepReport& report) {
     reports_[index] = report;
 }
 
+// A step that throws has failed; the others still run.
+StepResult StepRunner::run_one(Step& step, StepContext& context) {
+    try {
+        process::ScopedFsIdentity as_developer(context.config.developer);
+        return step.run(context);
+    } catch (const std::exception& e) {
+        return StepResult::failed(std::string("internal error: ") + e.what());
+    } catch (...) {
+        return StepResult::failed("internal error: an exception of unknown type");
+    }
+}
+
 void StepRunner::run_all(std::stop_token stop, const StepContext& base,
                          const std::function<void()>& on_done) {
     for (size_t i = 0; i < steps_.size() && !stop.stop_requested(); ++i) {
@@ -94,10 +106,7 @@ void StepRunner::run_all(std::stop_token stop, const StepContext& base,
         update(i, report);
         auto start = std::chrono::steady_clock::now();
         StepContext context = base;
-        auto result = [&] {
-            process::ScopedFsIdentity as_developer(base.config.developer);
-            return step.run(context);
-        }();
+        auto result = run_one(step, context);
         report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
             std::chrono::steady_clock::now() - start);
         report.state = result.state;

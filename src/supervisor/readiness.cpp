@@ -45,7 +45,8 @@ bool http_answers(const std::string& url, std::chrono::milliseconds timeout, std
 
 }  // namespace
 
-bool probe_once(const ReadyProbe& probe, std::chrono::milliseconds timeout, std::stop_token stop) {
+bool probe_once(const ReadyProbe& probe, std::chrono::milliseconds timeout,
+                std::stop_token stop) try {
     // A loopback connect is answered at once; a short wait keeps a stop from
     // waiting on the probe thread.
     if (auto* tcp = std::get_if<TcpProbe>(&probe)) {
@@ -55,6 +56,8 @@ bool probe_once(const ReadyProbe& probe, std::chrono::milliseconds timeout, std:
     if (auto* ssh = std::get_if<SshProbe>(&probe))
         return ssh::handshake(ssh->port, timeout).has_value();
     return true;
+} catch (...) {
+    return false;  // a probe that throws has not seen the service ready
 }
 
 std::chrono::milliseconds probe_interval(std::chrono::milliseconds since_start) {

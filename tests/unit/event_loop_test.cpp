@@ -54,3 +54,23 @@ TEST_CASE("a watched descriptor's callback runs when it is readable") {
     ::close(fds[1]);
     CHECK(got == "x");
 }
+
+TEST_CASE("a callback that throws is reported and the loop goes on") {
+    EventLoop loop;
+    std::vector<std::string> errors;
+    loop.on_error([&](std::string_view where, std::string_view what) {
+        errors.push_back(std::string(where) + ": " + std::string(what));
+    });
+    loop.after(1ms, [] { throw std::runtime_error("timer boom"); });
+    loop.post([] { throw std::bad_alloc(); });
+    bool later = false;
+    loop.after(10ms, [&] {
+        later = true;
+        loop.stop();
+    });
+    loop.run();
+    CHECK(later);
+    REQUIRE(errors.size() == 2);
+    CHECK(errors[0] == "a task posted by a worker thread: std::bad_alloc");
+    CHECK(errors[1] == "a timer: timer boom");
+}

@@ -37,6 +37,7 @@ class FakeProcesses final : public dev8::supervisor::ProcessControl {
     std::vector<Probe> probes;
     std::optional<dev8::process::SpawnError> fail_spawn;  // the next spawns fail so
     double jitter_value = 0;
+    bool term_kills = false;  // signal_everyone(SIGTERM) ends every process
 
     std::expected<dev8::supervisor::Run, dev8::process::SpawnError> spawn(
         const std::string& name, const dev8::process::SpawnSpec& spec) override {
@@ -62,9 +63,9 @@ class FakeProcesses final : public dev8::supervisor::ProcessControl {
 
     void signal_everyone(int sig) override {
         signals.push_back({0, sig});
-        if (sig != SIGKILL) return;
+        if (sig != SIGKILL && !(sig == SIGTERM && term_kills)) return;
         for (auto& [pgid, members] : groups_)
-            for (pid_t member : std::set(members)) die(member, SIGKILL);
+            for (pid_t member : std::set(members)) die(member, sig);
     }
 
     dev8::process::Reaper::Result reap() override {

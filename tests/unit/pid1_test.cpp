@@ -141,3 +141,13 @@ TEST_CASE("a stop with nothing running finishes at once", "[pid1]") {
     h.pid1.stop();
     CHECK(h.finished == 0);
 }
+
+TEST_CASE("without the event loop the stop still ends every process", "[pid1]") {
+    Harness h(true);
+    h.processes.linger(h.pid());
+    h.processes.term_kills = true;
+    h.pid1.stop_without_loop();
+    CHECK(h.processes.signals == std::vector<Signal>{{0, SIGTERM}});
+    CHECK_FALSE(h.processes.any_alive());
+    CHECK(h.pid1.stopping());
+}

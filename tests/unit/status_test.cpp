@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "dev8/log/logging.h"
 #include "dev8/process/descendants.h"
 #include "temp_dir.h"
 
@@ -103,4 +104,19 @@ TEST_CASE("descendants are found through parent links, names with spaces and par
     auto found = process::descendants_of(1, proc.str());
     std::sort(found.begin(), found.end());
     CHECK(found == std::vector<pid_t>{10, 11});
+}
+
+TEST_CASE("text that is not UTF-8 reaches the status document as U+FFFD, never an exception") {
+    status::Snapshot s;
+    // A settings.json saved as UTF-16 quoted in a step's message, a Latin-1 path.
+    s.steps.push_back({"vscode-settings", steps::StepState::Failed, std::chrono::milliseconds(1),
+                       "settings.json: unexpected \xff\xfe at line 1"});
+    s.services.push_back({"sshd", supervisor::ServiceState::Backoff, std::nullopt, 1, std::nullopt,
+                          "/usr/sbin/sshd\xe9: not found"});
+    std::string text;
+    REQUIRE_NOTHROW(text = log::json_text(status::to_json(s)));
+    auto doc = nlohmann::json::parse(text);
+    CHECK(doc["steps"][0]["message"] ==
+          "settings.json: unexpected \xef\xbf\xbd\xef\xbf\xbd at line 1");
+    CHECK(doc["services"][0]["message"] == "/usr/sbin/sshd\xef\xbf\xbd: not found");
 }

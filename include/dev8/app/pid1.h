@@ -67,6 +67,9 @@ class Pid1 {
     // essential service's failure: the stop sequence, once.
     void stop(std::optional<int> signal = std::nullopt);
     bool stopping() const { return stopping_; }
+    // The stop sequence for when the event loop itself cannot go on: reaping
+    // by polling, SIGKILL after the stop timeout; returns once nothing is left.
+    void stop_without_loop();
 
   private:
     void read_signals();

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -21,8 +22,15 @@ class EventLoop {
     using FdCallback = std::function<void(uint32_t events)>;
     using TimerId = uint64_t;
     using Clock = std::chrono::steady_clock;
+    // Hears of an exception that escaped a callback: what ran ("a timer", "a
+    // posted task", "fd 7") and the exception's message.
+    using ErrorHandler = std::function<void(std::string_view where, std::string_view what)>;
 
     EventLoop();
+
+    // A callback that throws never ends the loop: the exception is handed
+    // here and the loop goes on with the next event.
+    void on_error(ErrorHandler handler) { on_error_ = std::move(handler); }
 
     void watch(int fd, uint32_t events, FdCallback callback);
     void unwatch(int fd);
@@ -45,6 +53,8 @@ class EventLoop {
     void arm_timer();
     void fire_timers();
     void run_posted();
+    template <typename Callback>
+    void guarded(std::string_view where, Callback&& callback);
 
     fs::UniqueFd epoll_;
     fs::UniqueFd timer_fd_;
@@ -57,6 +67,7 @@ class EventLoop {
     std::unordered_map<TimerId, Clock::time_point> timer_deadlines_;
     std::mutex posted_mutex_;
     std::vector<std::function<void()>> posted_;
+    ErrorHandler on_error_;
 };
 
 }  // namespace dev8::loop

@@ -36,6 +36,7 @@ class StepRunner {
     void run_all(std::stop_token stop, const StepContext& base,
                  const std::function<void()>& on_done);
     void update(size_t index, const StepReport& report);
+    static StepResult run_one(Step& step, StepContext& context);
 
     std::vector<std::unique_ptr<Step>> steps_;
     mutable std::mutex mutex_;
