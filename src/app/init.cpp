@@ -24,13 +24,15 @@
 namespace dev8::app {
 namespace {
 
-// Variables only code-server may see (DESIGN.md §3).
-const char* const kCodeServerOnly[] = {"PASSWORD", "HASHED_PASSWORD", "PASSWORD_FILE",
-                                       "HASHED_PASSWORD_FILE"};
+// What no child inherits (DESIGN.md §11): the private key is on disk once
+// the ssh-keys step ran; code-server alone gets its password, through the
+// environment of its own start.
+const char* const kWithheld[] = {"SSH_PRIVATE_KEY", "SSH_PRIVATE_KEY_FILE", "PASSWORD",
+                                 "HASHED_PASSWORD", "PASSWORD_FILE",        "HASHED_PASSWORD_FILE"};
 
 std::map<std::string, std::string> child_base_env(const config::Environment& env) {
     auto vars = env.vars();
-    for (const char* name : kCodeServerOnly) vars.erase(name);
+    for (const char* name : kWithheld) vars.erase(name);
     return vars;
 }
 

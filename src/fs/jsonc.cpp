@@ -107,7 +107,8 @@ class Scanner {
             if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
                 ++pos_;
             } else if (text_.substr(pos_).starts_with("//")) {
-                auto end = text_.find('\n', pos_);
+                // Ended by any line break, a lone CR included (as VS Code reads it).
+                auto end = text_.find_first_of("\r\n", pos_);
                 pos_ = end == std::string_view::npos ? text_.size() : end;
             } else if (text_.substr(pos_).starts_with("/*")) {
                 auto end = text_.find("*/", pos_ + 2);
@@ -425,8 +426,9 @@ std::string JsoncObject::with_new_object(const Members& members) const {
         body.remove_prefix(kByteOrderMark.size());
     }
     if (is_blank(body)) return prefix + object;
-    // A trailing // comment without a newline would swallow the brace.
-    return text_ + (text_.ends_with('\n') ? "" : std::string(eol)) + object;
+    // A trailing // comment without a line break would swallow the brace.
+    bool ends_line = text_.ends_with('\n') || text_.ends_with('\r');
+    return text_ + (ends_line ? "" : std::string(eol)) + object;
 }
 
 }  // namespace dev8::fs

@@ -44,6 +44,26 @@ std::string Redactor::redact(std::string_view text) const {
     return out;
 }
 
+size_t Redactor::safe_prefix(std::string_view text) const {
+    std::shared_lock lock(mutex_);
+    size_t longest = secrets_.empty() ? 0 : secrets_.front().size();  // longest first
+    size_t cut = text.size() - std::min(text.size(), longest > 0 ? longest - 1 : 0);
+    for (bool moved = true; moved;) {
+        moved = false;
+        for (const auto& secret : secrets_) {
+            // The first match that could contain the cut starts at most
+            // secret.size() - 1 bytes before it.
+            size_t from = cut >= secret.size() ? cut - secret.size() + 1 : 0;
+            auto at = text.find(secret, from);
+            if (at != std::string_view::npos && at < cut && at + secret.size() > cut) {
+                cut = at + secret.size();
+                moved = true;
+            }
+        }
+    }
+    return cut;
+}
+
 void Redactor::clear() {
     std::unique_lock lock(mutex_);
     secrets_.clear();

@@ -4,6 +4,7 @@
 #include <sys/epoll.h>
 
 #include "dev8/fs/fd_io.h"
+#include "dev8/log/redactor.h"
 
 namespace dev8::supervisor {
 
@@ -44,9 +45,14 @@ bool OutputRelay::drain() {
         log::relay(service_, stream_, std::string_view(partial_).substr(start, end - start));
     }
     partial_.erase(0, start);
+    // A line too long to hold whole goes out in pieces, each cut where no
+    // secret can be torn in two (so each piece is redacted whole).
     if (partial_.size() >= kMaxLine) {
-        log::relay(service_, stream_, partial_);
-        partial_.clear();
+        auto cut = std::max(log::redactor().safe_prefix(partial_), partial_.size() - kMaxLine);
+        if (cut > 0) {
+            log::relay(service_, stream_, std::string_view(partial_).substr(0, cut));
+            partial_.erase(0, cut);
+        }
     }
     return true;
 }

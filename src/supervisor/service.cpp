@@ -27,6 +27,9 @@ void Service::start() {
     restart_due_ = false;
     readiness_.reset();
     ++generation_;
+    // A run that fails in its preparation lasted no time at all, so the
+    // backoff grows as for a crash at exec.
+    started_at_ = control().now();
     auto env = spec_.env;
     if (spec_.prepare) {
         auto prepared = spec_.prepare();
@@ -48,7 +51,6 @@ void Service::start() {
         .stdout_mode = spec_.is_main ? process::Stdio::Inherit : process::Stdio::Pipe,
         .stderr_mode = spec_.is_main ? process::Stdio::Inherit : process::Stdio::Pipe,
     };
-    started_at_ = control().now();
     auto run = control().spawn(spec_.name, spawn);
     if (!run) {
         start_failed(run.error().exit_code, run.error().message);

@@ -103,3 +103,23 @@ def test_a_rotated_secret_file_is_redacted_after_sighup(dev8):
     assert dev8.wait(5) == 0
     for secret in (first, rotated):
         assert secret not in dev8.stdout and secret not in dev8.stderr, dev8.diag()
+
+
+def test_no_child_inherits_the_private_key_or_the_code_server_password(dev8):
+    key_file = dev8.path("id_key")
+    with open(key_file, "w") as f:
+        f.write("-----BEGIN OPENSSH PRIVATE KEY-----\nbm90IGEga2V5\n-----END OPENSSH PRIVATE KEY-----\n")
+    dev8.add_service("envdump", ["sh", "-c", 'env > "$T/service.env"; exec sleep 1000'])
+    env = dev8.base_env(SSH_PRIVATE_KEY_FILE=key_file, PASSWORD="a-password-0123",
+                        HASHED_PASSWORD_FILE=key_file + ".none", ANTHROPIC_API_KEY=ANTHROPIC_KEY)
+    del env["HASHED_PASSWORD_FILE"]
+    dev8.start("sh", "-c", 'env > "$T/main.env"; exec sleep 1000', env=env)
+    for name in ("service.env", "main.env"):
+        wait_until(lambda: os.path.exists(dev8.path(name)), 10, message=dev8.diag)
+    for name in ("service.env", "main.env"):
+        seen = {line.split("=", 1)[0] for line in open(dev8.path(name)).read().splitlines()}
+        assert not seen & {"SSH_PRIVATE_KEY", "SSH_PRIVATE_KEY_FILE", "PASSWORD", "HASHED_PASSWORD",
+                           "PASSWORD_FILE", "HASHED_PASSWORD_FILE"}, (name, sorted(seen))
+        assert "ANTHROPIC_API_KEY" in seen, (name, sorted(seen))  # what the tools need stays
+    dev8.signal(signal.SIGTERM)
+    assert dev8.wait(5) == 143

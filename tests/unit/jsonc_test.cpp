@@ -176,3 +176,21 @@ TEST_CASE("adding nothing returns the text unchanged, and the result parses agai
     auto again = parsed(object.with_members({{"b", nlohmann::json::object({{"x", {1, 2}}})}}));
     CHECK(again.keys() == std::vector<std::string>{"a", "b"});
 }
+
+TEST_CASE("a // comment ends at a lone CR, as VS Code reads it") {
+    std::string text = "{\r  // the user's comment\r  \"a\": 1\r}";
+    auto object = JsoncObject::parse(text);
+    REQUIRE(object);
+    CHECK(object->keys() == std::vector<std::string>{"a"});
+    auto edited = object->with_members({{"b", 2}});
+    CHECK(edited.starts_with("{\r  // the user's comment\r  \"a\": 1,"));
+    auto again = JsoncObject::parse(edited);
+    REQUIRE(again);
+    CHECK(again->keys() == std::vector<std::string>{"a", "b"});
+
+    auto only_comment = JsoncObject::parse("// settings\r");
+    REQUIRE(only_comment);
+    auto made = only_comment->with_members({{"b", 2}});
+    CHECK(made.starts_with("// settings\r{"));
+    CHECK(JsoncObject::parse(made).value().keys() == std::vector<std::string>{"b"});
+}

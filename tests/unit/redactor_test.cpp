@@ -39,3 +39,36 @@ TEST_CASE("an empty secret registers nothing") {
     registry.add("");
     CHECK(registry.redact("abc") == "abc");
 }
+
+TEST_CASE("a long line is cut where no secret is torn and nothing that may start one goes out",
+          "[redact]") {
+    Redactor registry;
+    CHECK(registry.safe_prefix("anything at all") == 15);  // no secret: all of it
+    registry.add("ghp_0123456789");                        // 14 bytes
+    std::string text = std::string(20, 'x') + "ghp_01234";
+    CHECK(registry.safe_prefix(text) == text.size() - 13);  // the last 13 bytes may begin it
+    std::string through = std::string(10, 'x') + "ghp_0123456789" + "yyyy";
+    // A cut at size - 13 = 15 would fall inside the token: it moves past it.
+    CHECK(registry.safe_prefix(through) == 24);
+    CHECK(registry.redact(through.substr(0, 24)) == std::string(10, 'x') + "[redacted]");
+}
+
+TEST_CASE("relayed in pieces at every split point, a secret never shows", "[redact]") {
+    Redactor registry;
+    const std::string secret = "ghp_SecretTokenValue0123456789";
+    registry.add(secret);
+    std::string line = std::string(50, 'a') + secret + std::string(7, 'b');
+    for (size_t first = 1; first < line.size(); ++first) {
+        // What a relay holding `first` bytes, then the rest, puts out.
+        std::string held(line.substr(0, first));
+        std::string out;
+        auto cut = registry.safe_prefix(held);
+        out += registry.redact(held.substr(0, cut));
+        held.erase(0, cut);
+        held += line.substr(first);
+        out += registry.redact(held);
+        INFO(first);
+        CHECK(out.find("SecretToken") == std::string::npos);
+        CHECK(out.find("0123456789") == std::string::npos);
+    }
+}

@@ -393,3 +393,24 @@ TEST_CASE("a disabled service is listed with its reason", "[supervisor]") {
     CHECK(report.message == "code-server not installed");
     CHECK(h.supervisor.all_ready());
 }
+
+TEST_CASE("a start that keeps failing before exec backs off even long after a good run",
+          "[supervisor]") {
+    Harness h;
+    auto spec = service("code-server");
+    bool broken = false;
+    spec.prepare = [&broken]() -> std::expected<std::map<std::string, std::string>, std::string> {
+        if (broken) return std::unexpected("code-server-password: a FIFO, not read");
+        return std::map<std::string, std::string>{};
+    };
+    h.supervisor.add(spec);
+    h.supervisor.start_all();
+    h.processes.advance(10min);  // a long, good run
+    broken = true;
+    h.exit(h.processes.last_pid(), 1);
+    for (auto delay : {1s, 2s, 4s, 8s}) {
+        INFO(delay.count());
+        CHECK(h.processes.next_timer() == delay);
+        h.processes.advance(delay);
+    }
+}

@@ -21,6 +21,12 @@ class Redactor {
     std::string redact(std::string_view text) const;
     void clear();
 
+    // How much of a line still being written can be relayed now, when it is
+    // too long to hold whole: a prefix that no registered secret runs out
+    // of, and that leaves back every byte which could be the start of a
+    // secret the next write completes.
+    size_t safe_prefix(std::string_view text) const;
+
   private:
     void add_one(std::string_view secret);
 
