@@ -30,8 +30,15 @@ std::string size_text(size_t bytes) {
 
 std::expected<std::optional<std::string>, std::string> read_file(const std::string& path,
                                                                  size_t max_bytes, Links links) {
+    return read_file_at(AT_FDCWD, path, max_bytes, links, path);
+}
+
+std::expected<std::optional<std::string>, std::string> read_file_at(int dir_fd,
+                                                                    const std::string& name,
+                                                                    size_t max_bytes, Links links,
+                                                                    const std::string& path) {
     int flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | (links == Links::Refuse ? O_NOFOLLOW : 0);
-    UniqueFd fd(::open(path.c_str(), flags));
+    UniqueFd fd(::openat(dir_fd, name.c_str(), flags));
     if (!fd) {
         if (errno == ENOENT) return std::optional<std::string>();
         if (errno == ELOOP && links == Links::Refuse)

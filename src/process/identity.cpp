@@ -33,19 +33,34 @@ ScopedFsIdentity::ScopedFsIdentity(const fs::Account& account) {
     int count = ::getgroups(0, nullptr);
     saved_groups_.resize(static_cast<size_t>(std::max(count, 0)));
     if (count > 0) ::getgroups(count, saved_groups_.data());
-    ::syscall(SYS_setgroups, account.groups.size(), account.groups.data());
-    set_fs_ids(account.uid, account.gid);
     active_ = true;
+    bool groups_set = ::syscall(SYS_setgroups, account.groups.size(), account.groups.data()) == 0;
+    set_fs_ids(account.uid, account.gid);
+    // setfsuid cannot report a failure: ask what the thread now is.
+    if (!groups_set || current_fsuid() != account.uid || current_fsgid() != account.gid) {
+        failed_ = true;
+        restore();
+    }
 }
 
 ScopedFsIdentity::~ScopedFsIdentity() {
+    restore();
+}
+
+void ScopedFsIdentity::restore() {
     if (!active_) return;
+    active_ = false;
     set_fs_ids(saved_uid_, saved_gid_);
     ::syscall(SYS_setgroups, saved_groups_.size(), saved_groups_.data());
     // The kernel marks a process non-dumpable when its fsuid changes; PID 1
     // stays what it was before, so `nsenter -t 1` and /proc/1/exe still work
     // for root in the container.
     ::prctl(PR_SET_DUMPABLE, 1);
+}
+
+std::string ScopedFsIdentity::failure_text(const fs::Account& account) {
+    return "cannot act as " + account.name + " (uid " + std::to_string(account.uid) +
+           "): the kernel refused the change of file identity; nothing written";
 }
 
 }  // namespace dev8::process

@@ -24,19 +24,30 @@ std::string failure(const std::string& path, const char* what) {
     return path + ": " + what + ": " + std::strerror(errno);
 }
 
-// Opened once without following a symlink, so the checks below are about the
-// directory itself and not about whatever a link in a developer-writable home
-// points to.
+// Reached from / without following a link anyone but root could have
+// planted, then held open: every check and write below is about the directory
+// itself, never about whatever a link in a developer-writable home points to.
 std::expected<fs::UniqueFd, std::string> open_key_dir(const std::string& dir, fs::FileOwner owner) {
-    bool created = ::mkdir(dir.c_str(), 0700) == 0;
+    auto path = std::filesystem::path(dir);
+    auto parent = fs::open_directory(path.parent_path().string());
+    if (!parent) {
+        // Its parent is not created here: say which directory could not be.
+        if (errno == ENOENT) return std::unexpected(failure(dir, "cannot create"));
+        return std::unexpected(parent.error());
+    }
+    auto name = path.filename().string();
+    bool created = ::mkdirat(parent->get(), name.c_str(), 0700) == 0;
     if (!created && errno != EEXIST) return std::unexpected(failure(dir, "cannot create"));
-    fs::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    fs::UniqueFd fd(
+        ::openat(parent->get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd) {
         int error = errno;
         // With O_DIRECTORY a symlink fails as ENOTDIR, like a file does.
         struct stat link {};
         if (error == ELOOP ||
-            (error == ENOTDIR && ::lstat(dir.c_str(), &link) == 0 && S_ISLNK(link.st_mode))) {
+            (error == ENOTDIR &&
+             ::fstatat(parent->get(), name.c_str(), &link, AT_SYMLINK_NOFOLLOW) == 0 &&
+             S_ISLNK(link.st_mode))) {
             return std::unexpected(dir + ": is a symlink, refused");
         }
         if (error == ENOTDIR) return std::unexpected(dir + ": not a directory");
@@ -194,7 +205,8 @@ std::expected<HostKey, std::string> ensure_host_key(const std::string& dir, fs::
     // mode and owner already match, and otherwise enforces 0600 and the owner
     // sshd needs. A key libssh reads only after normalising (CRLF, literal
     // "\n") gets the text sshd can read.
-    auto written = fs::write_file_atomic(result.private_path, key->text, 0600, owner);
+    auto written = fs::write_file_atomic_at(dir_fd->get(), kKeyName, key->text, 0600, owner,
+                                            result.private_path);
     if (!written) return std::unexpected(written.error());
     if (*written == fs::WriteOutcome::Written && !result.generated) {
         result.notes.push_back(result.private_path +
@@ -204,7 +216,8 @@ std::expected<HostKey, std::string> ensure_host_key(const std::string& dir, fs::
     }
     auto public_line = key->public_key.line();
     auto public_written =
-        fs::write_file_atomic(result.public_path, public_line + "\n", 0644, owner);
+        fs::write_file_atomic_at(dir_fd->get(), std::string(kKeyName) + ".pub", public_line + "\n",
+                                 0644, owner, result.public_path);
     if (!public_written) return std::unexpected(public_written.error());
     if (*public_written == fs::WriteOutcome::Written && !result.generated) {
         result.notes.push_back(result.public_path + ": rewritten from the private key");

@@ -88,6 +88,9 @@ void StepRunner::update(size_t index, const StepReport& report) {
 StepResult StepRunner::run_one(Step& step, StepContext& context) {
     try {
         process::ScopedFsIdentity as_developer(context.config.developer);
+        if (as_developer.failed())
+            return StepResult::failed(
+                process::ScopedFsIdentity::failure_text(context.config.developer));
         return step.run(context);
     } catch (const std::exception& e) {
         return StepResult::failed(std::string("internal error: ") + e.what());

@@ -108,11 +108,8 @@ class CodeServerPlan {
                 {"HASHED_PASSWORD", s.hashed_password->value}};
         if (s.password) return std::map<std::string, std::string>{{"PASSWORD", s.password->value}};
         auto path = config_.developer.home + std::string(kPasswordFile);
-        std::expected<GeneratedPassword, std::string> generated;
-        {
-            process::ScopedFsIdentity as_developer(config_.developer);
-            generated = load_or_create_password(path);
-        }
+        auto generated =
+            process::as_user(config_.developer, [&] { return load_or_create_password(path); });
         if (!generated) return std::unexpected(generated.error());
         log::redactor().add(generated->value);
         if (!announced_) {

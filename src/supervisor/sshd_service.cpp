@@ -85,10 +85,10 @@ class SshdPlan {
         if (!is_directory(parent)) {
             // In the developer's home the folders above the key belong to the
             // developer; the key folder itself to the user sshd runs as.
-            std::optional<process::ScopedFsIdentity> as_developer;
-            if (inside(parent, config_.developer.home) || parent == config_.developer.home)
-                as_developer.emplace(config_.developer);
-            if (auto made = fs::ensure_directory(parent, 0755); !made)
+            auto make = [&parent] { return fs::ensure_directory(parent, 0755); };
+            bool in_home =
+                inside(parent, config_.developer.home) || parent == config_.developer.home;
+            if (auto made = in_home ? process::as_user(config_.developer, make) : make(); !made)
                 return std::unexpected(made.error());
         }
         auto key = ssh::ensure_host_key(dir, {runner_.uid, runner_.gid});

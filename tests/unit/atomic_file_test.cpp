@@ -67,3 +67,37 @@ TEST_CASE("directories are created with the requested mode") {
     REQUIRE(ensure_directory(path, 0700));
     CHECK((stat_of(path).st_mode & 07777) == 0700);
 }
+
+TEST_CASE("a file written in an open directory replaces a link at its name, never follows it") {
+    TempDir dir;
+    auto target = dir.write("target", "not to be touched\n");
+    REQUIRE(::symlink(target.c_str(), (dir.str() + "/key").c_str()) == 0);
+    UniqueFd fd(::open(dir.str().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    REQUIRE(fd);
+    auto written = write_file_atomic_at(fd.get(), "key", "new\n", 0600, std::nullopt, "the key");
+    REQUIRE(written == WriteOutcome::Written);
+    CHECK(read_file(target, dev8::fs::kMaxTextFile).value() == "not to be touched\n");
+    CHECK(read_file(dir.str() + "/key", dev8::fs::kMaxTextFile).value() == "new\n");
+    CHECK(write_file_atomic_at(fd.get(), "key", "new\n", 0600, std::nullopt, "the key") ==
+          WriteOutcome::Unchanged);
+}
+
+TEST_CASE("a directory is reached without a link anyone but root could have planted") {
+    TempDir dir;
+    auto real = dir.str() + "/real";
+    REQUIRE(::mkdir(real.c_str(), 0755) == 0);
+    auto shared = dir.str() + "/shared";
+    REQUIRE(::mkdir(shared.c_str(), 0777) == 0);
+    ::chmod(shared.c_str(), 0777);
+    REQUIRE(::symlink(real.c_str(), (shared + "/link").c_str()) == 0);
+    auto through = open_directory(shared + "/link");
+    REQUIRE_FALSE(through);
+    CHECK(through.error() == shared + "/link: a symlink in a directory root does not own, refused");
+    CHECK(open_directory(real));
+    CHECK(open_directory(dir.str() + "/missing")
+              .error()
+              .starts_with(dir.str() + "/missing: cannot open"));
+    CHECK(open_directory("relative").error() == "relative: not an absolute path");
+    auto file = dir.write("file", "");
+    CHECK(open_directory(file).error() == file + ": not a directory");
+}

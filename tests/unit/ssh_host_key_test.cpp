@@ -326,3 +326,34 @@ TEST_CASE("a bad public key line has no fingerprint and is not quoted", "[ssh]")
         CHECK_FALSE(contains(fingerprint.error(), "secret"));
     }
 }
+
+TEST_CASE("a link the developer planted above the key directory is never followed", "[ssh]") {
+    // ~/.local/state/dev8 -> /etc would have the key written into /etc/ssh.
+    TempDir temp;
+    auto victim = temp.str() + "/etc";
+    REQUIRE(::mkdir(victim.c_str(), 0755) == 0);
+    REQUIRE(::mkdir((victim + "/ssh").c_str(), 0755) == 0);
+    auto state = temp.str() + "/home/.local/state";
+    std::filesystem::create_directories(state);
+    ::chmod(state.c_str(), 0777);  // or owned by the developer: not root's alone
+    REQUIRE(::symlink(victim.c_str(), (state + "/dev8").c_str()) == 0);
+    auto key = ssh::ensure_host_key(state + "/dev8/ssh", kMe);
+    REQUIRE_FALSE(key);
+    CHECK_THAT(key.error(), Catch::EndsWith("a symlink in a directory root does not own, refused"));
+    CHECK(names_in(victim + "/ssh").empty());
+    struct stat st {};
+    REQUIRE(::stat((victim + "/ssh").c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0755);  // not chmodded
+}
+
+TEST_CASE("a link root planted on the way is followed, as /home -> /var/home", "[ssh][root]") {
+    REQUIRE(::geteuid() == 0);
+    TempDir temp;
+    ::chmod(temp.str().c_str(), 0755);
+    auto real = temp.str() + "/var-home";
+    REQUIRE(::mkdir(real.c_str(), 0755) == 0);
+    REQUIRE(::symlink(real.c_str(), (temp.str() + "/home").c_str()) == 0);
+    auto key = ssh::ensure_host_key(temp.str() + "/home/ssh", kMe);
+    REQUIRE(key);
+    CHECK(names_in(real + "/ssh").size() == 2);
+}

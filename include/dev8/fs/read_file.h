@@ -29,6 +29,13 @@ std::expected<std::optional<std::string>, std::string> read_file(const std::stri
                                                                  size_t max_bytes,
                                                                  Links links = Links::Refuse);
 
+// The same for `name` in the open directory `dir_fd`; `shown` names the file
+// in errors.
+std::expected<std::optional<std::string>, std::string> read_file_at(int dir_fd,
+                                                                    const std::string& name,
+                                                                    size_t max_bytes, Links links,
+                                                                    const std::string& shown);
+
 // "64 KiB", "1 MiB": a size for a message.
 std::string size_text(size_t bytes);
 

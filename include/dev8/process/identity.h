@@ -2,6 +2,8 @@
 
 #include <sys/types.h>
 
+#include <expected>
+#include <string>
 #include <vector>
 
 #include "dev8/fs/accounts.h"
@@ -24,12 +26,29 @@ class ScopedFsIdentity {
     ScopedFsIdentity& operator=(const ScopedFsIdentity&) = delete;
 
     bool active() const { return active_; }
+    // The kernel did not take the change: nothing may be written, since it
+    // would be written as root.
+    bool failed() const { return failed_; }
+    // "cannot act as dev8 (uid 1000): ..." for a failed() identity.
+    static std::string failure_text(const fs::Account& account);
 
   private:
+    void restore();
+
     bool active_ = false;
+    bool failed_ = false;
     uid_t saved_uid_ = 0;
     gid_t saved_gid_ = 0;
     std::vector<gid_t> saved_groups_;
 };
+
+// Runs `work` (returning std::expected<T, std::string>) acting on files as
+// `account`; when the kernel refuses the change, `work` does not run.
+template <typename Work>
+auto as_user(const fs::Account& account, Work&& work) -> decltype(work()) {
+    ScopedFsIdentity identity(account);
+    if (identity.failed()) return std::unexpected(ScopedFsIdentity::failure_text(account));
+    return work();
+}
 
 }  // namespace dev8::process
