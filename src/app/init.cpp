@@ -68,10 +68,8 @@ class Init {
                      }}),
           steps_(steps::default_steps()),
           hand_off_(config_, reaper_),
-          // A health check every 30 s must not keep the JSON and formatting
-          // code resident between checks.
           status_server_(
-              loop_, [this] { return snapshot(); }, [] { process::release_code_pages(); }),
+              loop_, [this] { return snapshot(); }, [this] { release_pages_after_answers(); }),
           main_command_(std::move(main_command)) {}
 
     int run() {
@@ -183,6 +181,19 @@ class Init {
         refresher_.reset();
     }
 
+    // A health check every few seconds must not keep the JSON and formatting
+    // code resident between checks, but a client asking many times a second
+    // must not pay for dropping and faulting it back each time: the pages go
+    // once the answers have stopped for a moment.
+    void release_pages_after_answers() {
+        using namespace std::chrono_literals;
+        if (release_timer_) loop_.cancel(*release_timer_);
+        release_timer_ = loop_.after(100ms, [this] {
+            release_timer_.reset();
+            process::release_code_pages();
+        });
+    }
+
     void reload_secrets() {
         spdlog::info("received SIGHUP: re-reading secret files");
         for (const auto& e : config::reload_secret_files(env_)) {
@@ -192,7 +203,7 @@ class Init {
     }
 
     status::Snapshot snapshot() const {
-        bool ready = supervisor_.all_ready();
+        bool ready = supervisor_.ready();
         bool stopping = pid1_.stopping();
         return {
             .phase = stopping      ? status::Phase::Stopping
@@ -227,6 +238,7 @@ class Init {
     std::vector<std::string> main_command_;
     std::vector<std::string> host_key_fingerprints_;
     std::optional<github::TokenRefresher> refresher_;
+    std::optional<loop::EventLoop::TimerId> release_timer_;
     bool init_done_ = false;
     int exit_code_ = 0;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

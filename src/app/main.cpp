@@ -32,6 +32,7 @@ const char* const kFooter =
     "  dev8-init -- bash -l                     ...and run a main command; its exit code is ours\n"
     "  dev8-init plan                           show what would run, secrets redacted\n"
     "  HEALTHCHECK CMD [\"dev8-init\", \"health\"]  0 healthy, 1 unhealthy, 2 no supervisor\n"
+    "  dev8-init health --live                  liveness: 0 while PID 1 answers, 2 when not\n"
     "  dev8-init status --json                  steps, services, token, host keys\n";
 
 // Everything after the first "--" is the main command, untouched by CLI11.
@@ -60,13 +61,19 @@ std::expected<app::Setup, int> load(const config::Environment& env, bool create_
     return std::unexpected(kExitConfig);
 }
 
-int query_status(const config::Environment& env, bool json, bool health) {
+enum class Query { Status, Health, Live };
+
+int query_status(const config::Environment& env, Query query, bool json = false) {
     auto doc = status::query(config::state_dir_candidates(env, ::getuid()));
     if (!doc) {
         std::cerr << "dev8-init: no supervisor reachable (" << doc.error() << ")\n";
         return kExitNoSupervisor;
     }
-    if (health) {
+    if (query == Query::Live) {
+        std::cout << "alive (phase " << doc->value("phase", "?") << ")\n";
+        return 0;
+    }
+    if (query == Query::Health) {
         bool healthy = doc->value("healthy", false);
         std::cout << (healthy ? "healthy" : "unhealthy") << " (phase " << doc->value("phase", "?")
                   << ")\n";
@@ -106,7 +113,12 @@ int main(int argc, char** argv) try {
     auto* plan =
         app.add_subcommand("plan", "Print the steps and services that would run; runs nothing");
     auto* health = app.add_subcommand(
-        "health", "Ask the running supervisor: exit 0 healthy, 1 unhealthy, 2 unreachable");
+        "health",
+        "Readiness: exit 0 when init is done and the built-in and essential services are ready, "
+        "1 when not, 2 when no supervisor answers");
+    bool live = false;
+    health->add_flag("--live", live,
+                     "Liveness instead: exit 0 while PID 1 and its event loop answer, 2 when not");
     auto* status_cmd = app.add_subcommand("status", "Show the running supervisor's state");
     bool json = false;
     status_cmd->add_flag("--json", json, "Print the status document as JSON");
@@ -136,8 +148,8 @@ int main(int argc, char** argv) try {
         return 0;
     }
     if (*credential) return serve_git_credential(env, credential_action);
-    if (*health) return query_status(env, false, true);
-    if (*status_cmd) return query_status(env, json, false);
+    if (*health) return query_status(env, live ? Query::Live : Query::Health);
+    if (*status_cmd) return query_status(env, Query::Status, json);
     if (*plan) {
         auto setup = load(env, false);
         if (!setup) return setup.error();

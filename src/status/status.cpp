@@ -58,21 +58,38 @@ std::string_view to_string(Phase phase) {
     return "init";
 }
 
-std::vector<std::string> degraded(const Snapshot& s) {
-    if (!s.github.last) return {};
-    switch (s.github.last->state) {
+namespace {
+
+std::optional<std::string> token_trouble(const github::TokenReport& token) {
+    if (!token.last) return std::nullopt;
+    switch (token.last->state) {
         case github::TokenState::Invalid:
-            return {"github: token invalid"};
+            return "github: token invalid";
         case github::TokenState::Expired:
-            return {"github: token expired"};
+            return "github: token expired";
         case github::TokenState::RateLimited:
-            return {"github: rate limited"};
+            return "github: rate limited";
         case github::TokenState::Unreachable:
-            return {"github: unreachable"};
+            return "github: unreachable";
         case github::TokenState::Valid:
-            return {};
+            return std::nullopt;
     }
-    return {};
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<std::string> degraded(const Snapshot& s) {
+    std::vector<std::string> list;
+    if (auto token = token_trouble(s.github)) list.push_back(*token);
+    for (const auto& service : s.services) {
+        bool trouble = service.state == supervisor::ServiceState::Backoff ||
+                       service.state == supervisor::ServiceState::Failed;
+        if (trouble && !service.required)
+            list.push_back("service " + service.name + ": " +
+                           std::string(supervisor::to_string(service.state)));
+    }
+    return list;
 }
 
 Json to_json(const Snapshot& s) {

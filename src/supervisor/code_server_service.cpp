@@ -84,6 +84,7 @@ class CodeServerPlan {
         bool password = config_.code_server_auth == config::CodeServerAuth::Password;
         ServiceSpec spec;
         spec.name = "code-server";
+        spec.builtin = true;
         spec.command = {binary,
                         "--bind-addr",
                         fmt::format("0.0.0.0:{}", config_.code_server_port),

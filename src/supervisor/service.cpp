@@ -184,7 +184,8 @@ ServiceReport Service::report() const {
             .pid = pid_,
             .restarts = restarts_,
             .last_exit = last_exit_,
-            .message = message_};
+            .message = message_,
+            .required = spec_.required()};
 }
 
 }  // namespace dev8::supervisor

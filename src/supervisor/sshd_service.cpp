@@ -52,6 +52,7 @@ class SshdPlan {
     ServiceSpec spec() const {
         ServiceSpec spec;
         spec.name = "sshd";
+        spec.builtin = true;
         spec.command = {config_.sshd_bin, "-D", "-e", "-f", config_path()};
         spec.user = runner_;
         spec.cwd = "/";

@@ -103,9 +103,9 @@ int Supervisor::exit_code(std::optional<int> stop_signal) const {
     return essential_exit_code_.value_or(0);
 }
 
-bool Supervisor::all_ready() const {
+bool Supervisor::ready() const {
     for (const auto& service : services_) {
-        if (!service->ready() && !service->completed()) return false;
+        if (service->spec().required() && !service->ready() && !service->completed()) return false;
     }
     return true;
 }

@@ -120,3 +120,17 @@ TEST_CASE("text that is not UTF-8 reaches the status document as U+FFFD, never a
           "settings.json: unexpected \xef\xbf\xbd\xef\xbf\xbd at line 1");
     CHECK(doc["services"][0]["message"] == "/usr/sbin/sshd\xef\xbf\xbd: not found");
 }
+
+TEST_CASE("a service that is not required but in trouble is listed as degraded") {
+    status::Snapshot s;
+    s.services.push_back(
+        {"jupyter", supervisor::ServiceState::Backoff, std::nullopt, 3, std::nullopt, "", false});
+    s.services.push_back(
+        {"seed", supervisor::ServiceState::Failed, std::nullopt, 0, std::nullopt, "", false});
+    s.services.push_back({"sshd", supervisor::ServiceState::Backoff, std::nullopt, 1, std::nullopt,
+                          "", true});  // required: unhealthy, not merely degraded
+    s.services.push_back(
+        {"web", supervisor::ServiceState::Starting, 7, 0, std::nullopt, "", false});
+    CHECK(status::degraded(s) ==
+          std::vector<std::string>{"service jupyter: backoff", "service seed: failed"});
+}

@@ -54,29 +54,33 @@ struct Harness {
 
 TEST_CASE("a service without a probe is ready once started", "[supervisor]") {
     Harness h;
-    h.supervisor.add(service("web"));
+    auto spec = service("web");
+    spec.essential = true;
+    h.supervisor.add(spec);
     h.supervisor.start_all();
     REQUIRE(h.processes.spawned.size() == 1);
     CHECK(h.report().state == ServiceState::Ready);
     CHECK(h.report().pid == h.processes.last_pid());
-    CHECK(h.supervisor.all_ready());
+    CHECK(h.report().required);
+    CHECK(h.supervisor.ready());
     CHECK(h.processes.spawned[0].spec.new_process_group);
 }
 
 TEST_CASE("a service with a probe is starting until the probe answers", "[supervisor]") {
     Harness h;
-    auto spec = service("web");
+    auto spec = service("code-server");
+    spec.builtin = true;
     spec.ready = supervisor::TcpProbe{8888};
     h.supervisor.add(spec);
     h.supervisor.start_all();
     CHECK(h.report().state == ServiceState::Starting);
-    CHECK_FALSE(h.supervisor.all_ready());
+    CHECK_FALSE(h.supervisor.ready());
     h.processes.advance(30s);
     CHECK(h.report().state == ServiceState::Starting);  // no answer: still starting, no timeout
     REQUIRE(h.processes.probes.size() == 1);
     h.processes.probes[0].ready();
     CHECK(h.report().state == ServiceState::Ready);
-    CHECK(h.supervisor.all_ready());
+    CHECK(h.supervisor.ready());
 }
 
 TEST_CASE("a readiness poll ends with its run, and an earlier run's answer is ignored",
@@ -170,16 +174,37 @@ TEST_CASE("restart always, on-failure and never", "[supervisor]") {
     }
 }
 
-TEST_CASE("a one-shot job that exited 0 counts as ready; one that failed does not",
+TEST_CASE("an essential one-shot job that exited 0 counts as ready; one that failed does not",
           "[supervisor]") {
     Harness h;
-    h.supervisor.add(service("migrate", RestartPolicy::OnFailure));
-    h.supervisor.add(service("seed", RestartPolicy::Never));
+    for (auto [name, policy] : {std::pair{"migrate", RestartPolicy::OnFailure},
+                                std::pair{"seed", RestartPolicy::Never}}) {
+        auto spec = service(name, policy);
+        spec.essential = true;
+        h.supervisor.add(spec);
+    }
     h.supervisor.start_all();
     h.exit(h.processes.spawned[0].pid, 0);
-    CHECK(h.supervisor.all_ready());
+    CHECK(h.supervisor.ready());
     h.exit(h.processes.spawned[1].pid, 3);
-    CHECK_FALSE(h.supervisor.all_ready());
+    CHECK_FALSE(h.supervisor.ready());
+}
+
+TEST_CASE("a service that is neither built in nor essential never makes it unready",
+          "[supervisor]") {
+    Harness h;
+    auto sidecar = service("jupyter");
+    sidecar.ready = supervisor::TcpProbe{8888};
+    h.supervisor.add(sidecar);
+    h.supervisor.add(service("once", RestartPolicy::Never));
+    h.supervisor.start_all();
+    CHECK(h.supervisor.ready());  // jupyter still starting
+    h.exit(h.processes.spawned[0].pid, 1);
+    h.exit(h.processes.spawned[1].pid, 1);
+    CHECK(h.report(0).state == ServiceState::Backoff);
+    CHECK(h.report(1).state == ServiceState::Failed);
+    CHECK_FALSE(h.report(0).required);
+    CHECK(h.supervisor.ready());
 }
 
 TEST_CASE("an essential service that ends for good stops the container, 1 if it failed",
@@ -391,7 +416,7 @@ TEST_CASE("a disabled service is listed with its reason", "[supervisor]") {
     auto report = h.report();
     CHECK(report.state == ServiceState::Disabled);
     CHECK(report.message == "code-server not installed");
-    CHECK(h.supervisor.all_ready());
+    CHECK(h.supervisor.ready());
 }
 
 TEST_CASE("a start that keeps failing before exec backs off even long after a good run",

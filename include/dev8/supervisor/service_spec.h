@@ -48,6 +48,12 @@ struct ServiceSpec {
     // The main command: caller's stdio, the TTY's foreground, never restarted,
     // its exit ends the container.
     bool is_main = false;
+    // sshd or code-server: the workspace is not ready without it.
+    bool builtin = false;
+
+    // Counts for readiness (`dev8-init health`): a built-in or essential
+    // service, or the main command. Another one in trouble only degrades.
+    bool required() const { return builtin || essential || is_main; }
 };
 
 // What a services.d file gets when it leaves a field out.

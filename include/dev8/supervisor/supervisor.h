@@ -29,7 +29,8 @@ struct ServiceReport {
     std::optional<pid_t> pid;
     uint64_t restarts = 0;
     std::optional<process::ExitStatus> last_exit;
-    std::string message;  // why it is disabled, or why its last start failed
+    std::string message;    // why it is disabled, or why its last start failed
+    bool required = false;  // ServiceSpec::required(): counts for readiness
 };
 
 struct SupervisorOptions {
@@ -69,7 +70,8 @@ class Supervisor {
     // failed, else 0.
     int exit_code(std::optional<int> stop_signal) const;
 
-    bool all_ready() const;
+    // Every required service ready (or done, for a one-shot job that exited 0).
+    bool ready() const;
     std::vector<ServiceReport> reports() const;
 
   private:
