@@ -8,9 +8,10 @@
 #include <thread>
 
 #include "dev8/app/pid1.h"
-#include "dev8/credentials/token_hand_off.h"
+#include "dev8/credentials/hand_off.h"
 #include "dev8/github/token_refresher.h"
 #include "dev8/loop/event_loop.h"
+#include "dev8/loop/file_watch.h"
 #include "dev8/process/memory.h"
 #include "dev8/process/reaper.h"
 #include "dev8/process/spawn.h"
@@ -145,20 +146,27 @@ class Init {
     // and gh already hold the token; otherwise the first valid check hands it on.
     void start_token_refresh() {
         const auto& token = config_.secrets.github_token;
-        if (!token) return;
+        const auto& file = config_.secrets.github_token_file;
+        if (!token && !file) return;
         auto interval = config_.token_refresh_interval;
         github::RefreshSettings settings{
             .api_url = config_.github_api_url,
             .interval = interval,
-            .token = token->value,
-            .token_file = config_.secrets.github_token_file,
+            .token = token ? token->value : "",
+            .token_file = file,
             .token_applied = steps_.state_of("github-auth") == steps::StepState::Ok};
         refresher_.emplace(std::move(settings), token_status_,
                            [this](const std::string& value, const github::TokenCheck& check,
                                   std::stop_token stop) {
-                               return hand_off_.rotate(value, check, std::move(stop));
+                               return hand_off_.rotate_token(value, check, std::move(stop));
                            });
         refresher_->start();
+        // A token written or rotated in the file is looked at now, not at the next tick.
+        if (file) {
+            token_file_watch_.emplace(loop_, *file, [this] { refresher_->check_now(); });
+            if (!token_file_watch_->watching())
+                spdlog::warn("GITHUB_TOKEN_FILE cannot be watched; it is re-read at each check");
+        }
         spdlog::info("checking the GitHub token every {:.0f} s{}",
                      static_cast<double>(interval.count()) / 1000.0,
                      config_.secrets.github_token_file ? " (re-reading GITHUB_TOKEN_FILE)" : "");
@@ -194,12 +202,29 @@ class Init {
         });
     }
 
+    // SIGHUP: every NAME_FILE secret is read again and redacted from now on;
+    // the token is checked at once, and new AI keys reach the shells' env
+    // file. Files in the home are written off the loop thread.
     void reload_secrets() {
         spdlog::info("received SIGHUP: re-reading secret files");
-        for (const auto& e : config::reload_secret_files(env_)) {
-            spdlog::warn("{}: {}", e.variable, e.message);
-        }
+        auto reloaded = config::reload_secret_files(env_);
+        for (const auto& e : reloaded.errors) spdlog::warn("{}: {}", e.variable, e.message);
         if (refresher_) refresher_->check_now();
+        auto key = [&reloaded](const char* name) -> std::optional<config::Secret> {
+            auto it = reloaded.values.find(name);
+            if (it == reloaded.values.end()) return std::nullopt;
+            return it->second;
+        };
+        auto anthropic = key("ANTHROPIC_API_KEY");
+        auto openai = key("OPENAI_API_KEY");
+        if (!anthropic && !openai) return;
+        key_writer_ = std::jthread([this, anthropic, openai] {
+            auto updated = hand_off_.update_ai_keys(anthropic, openai);
+            if (!updated)
+                spdlog::warn("new AI keys not handed on: {}", updated.error());
+            else
+                spdlog::info("{}", *updated);
+        });
     }
 
     status::Snapshot snapshot() const {
@@ -233,12 +258,14 @@ class Init {
     supervisor::Supervisor supervisor_;
     Pid1 pid1_;
     steps::StepRunner steps_;
-    credentials::TokenHandOff hand_off_;
+    credentials::HandOff hand_off_;
     status::StatusServer status_server_;
     std::vector<std::string> main_command_;
     std::vector<std::string> host_key_fingerprints_;
     std::optional<github::TokenRefresher> refresher_;
     std::optional<loop::EventLoop::TimerId> release_timer_;
+    std::optional<loop::FileWatch> token_file_watch_;
+    std::jthread key_writer_;
     bool init_done_ = false;
     int exit_code_ = 0;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

@@ -42,10 +42,14 @@ std::string render_plan(const Setup& setup, const config::Environment& env,
     out += fmt::format("workspace: {}\nstate dir: {}\nstop timeout: {:.1f} s\n", c.workspace,
                        c.state_dir, static_cast<double>(c.stop_timeout.count()) / 1000.0);
     out += fmt::format("github: {} (API {})\n", c.github_host, c.github_api_url);
-    if (c.secrets.github_token) {
+    if (c.secrets.github_token || c.secrets.github_token_file) {
         out += fmt::format("token check: every {:.0f} s after start-up{}\n",
                            static_cast<double>(c.token_refresh_interval.count()) / 1000.0,
-                           c.secrets.github_token_file ? ", re-reading GITHUB_TOKEN_FILE" : "");
+                           !c.secrets.github_token_file ? ""
+                           : c.secrets.github_token
+                               ? ", re-reading GITHUB_TOKEN_FILE when it changes"
+                               : "; GITHUB_TOKEN_FILE is empty: its first token is "
+                                 "checked and handed on when it is written");
     }
     out += "secrets:\n";
     out += secret_line("GITHUB_TOKEN", c.secrets.github_token);

@@ -417,19 +417,21 @@ std::expected<std::string, std::string> read_secret_file(const std::string& path
     return std::string(fs::trim_end(**content, "\r\n"));
 }
 
-std::vector<ConfigError> reload_secret_files(const Environment& env) {
-    std::vector<ConfigError> errors;
+ReloadedSecrets reload_secret_files(const Environment& env) {
+    ReloadedSecrets reloaded;
     for (const char* name : kSecretNames) {
         auto variable = std::string(name) + "_FILE";
         auto path = env.get(variable);
         if (!path || path->empty()) continue;
         auto content = read_secret_file(*path);
-        if (!content)
-            errors.push_back({variable, content.error()});
-        else if (content->size() >= log::Redactor::kMinLength)
-            log::redactor().add(*content);
+        if (!content) {
+            reloaded.errors.push_back({variable, content.error()});
+            continue;
+        }
+        if (content->size() >= log::Redactor::kMinLength) log::redactor().add(*content);
+        reloaded.values[name] = Secret{std::move(*content), variable + "=" + *path};
     }
-    return errors;
+    return reloaded;
 }
 
 LoadOptions process_load_options() {

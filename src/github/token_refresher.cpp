@@ -52,8 +52,10 @@ void TokenRefresher::start() {
     if (settings_.token_applied) applied_ = token_;
     auto last = status_.last();
     if (last && failed(last->state)) failures_ = 1;
-    auto first_delay =
-        last ? next_check_delay(*last, settings_.interval, failures_) : settings_.interval;
+    // Without a token yet, look at once: it may have come during the init steps.
+    auto first_delay = token_.empty() ? 0ms
+                       : last         ? next_check_delay(*last, settings_.interval, failures_)
+                                      : settings_.interval;
     status_.schedule(system_clock::now() + first_delay);
     busy_ = true;
     thread_ = std::jthread([this, first_delay](std::stop_token stop) {
@@ -101,6 +103,9 @@ void TokenRefresher::run(std::stop_token stop, milliseconds delay) {
 
 milliseconds TokenRefresher::check(std::stop_token stop) {
     auto token = current_token();
+    // No token yet (a secret manager writes GITHUB_TOKEN_FILE later): nothing
+    // to check; a change of the file, or SIGHUP, wakes the thread sooner.
+    if (token.empty()) return settings_.interval;
     auto result = check_token(settings_.api_url, token, stop);
     if (stop.stop_requested()) return 0ms;
     failures_ = failed(result.state) ? failures_ + 1 : 0;
@@ -156,8 +161,10 @@ std::string TokenRefresher::current_token() {
     // Empty: caught between the truncation and the write of an in-place rewrite.
     if (read->empty() || *read == token_) return token_;
     log::redactor().add(*read);
+    bool first = token_.empty();
     token_ = std::move(*read);
-    spdlog::info("GITHUB_TOKEN_FILE changed: checking the new token");
+    spdlog::info(first ? "GITHUB_TOKEN_FILE now holds a token: checking it"
+                       : "GITHUB_TOKEN_FILE changed: checking the new token");
     return token_;
 }
 

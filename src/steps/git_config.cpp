@@ -36,7 +36,9 @@ class GitConfigStep final : public DecidedStep<GitConfigWork> {
         GitConfigWork work;
         if (config.git_user_name) work.push_back({"user.name", {*config.git_user_name}});
         if (config.git_user_email) work.push_back({"user.email", {*config.git_user_email}});
-        if (config.secrets.github_token) {
+        // GITHUB_TOKEN_FILE may get its token after start: the helper is
+        // in place for it, and answers nothing until then.
+        if (config.secrets.github_token || config.secrets.github_token_file) {
             // The empty value first drops helpers configured more generally (as
             // `gh auth setup-git` does), so ours answers for this host.
             work.push_back({"credential.https://" + config.github_host + ".helper",

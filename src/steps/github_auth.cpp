@@ -4,7 +4,7 @@
 #include <fmt/ranges.h>
 
 #include "dev8/credentials/git_credential.h"
-#include "dev8/credentials/token_hand_off.h"
+#include "dev8/credentials/hand_off.h"
 #include "dev8/github/api.h"
 
 namespace dev8::steps {
@@ -45,7 +45,7 @@ class GithubAuthStep final : public DecidedStep<GithubAuthWork> {
             check.state == github::TokenState::Expired) {
             return StepResult::failed(check.detail);
         }
-        credentials::TokenHandOff hand_off(context.config, context.reaper);
+        credentials::HandOff hand_off(context.config, context.reaper);
         if (check.state != github::TokenState::Valid) {
             if (auto stored = hand_off.to_git(work.token, check); !stored)
                 return StepResult::failed(stored.error());

@@ -201,8 +201,10 @@ TEST_CASE("re-reading secret files registers a rotated value with the redactor")
     Environment env(std::map<std::string, std::string>{{"GITHUB_TOKEN_FILE", file},
                                                        {"OPENAI_API_KEY_FILE", "/nonexistent/k"}});
     f.dir.write("token", "ghp_rotated_value_2\n");
-    auto errors = reload_secret_files(env);
+    auto reloaded = reload_secret_files(env);
     CHECK(dev8::log::redactor().redact("ghp_rotated_value_2") == "[redacted]");
-    REQUIRE(errors.size() == 1);
-    CHECK(errors[0].variable == "OPENAI_API_KEY_FILE");
+    CHECK(reloaded.values.at("GITHUB_TOKEN").value == "ghp_rotated_value_2");
+    CHECK(reloaded.values.at("GITHUB_TOKEN").source == "GITHUB_TOKEN_FILE=" + file);
+    REQUIRE(reloaded.errors.size() == 1);
+    CHECK(reloaded.errors[0].variable == "OPENAI_API_KEY_FILE");
 }

@@ -107,9 +107,14 @@ Loaded load_config(const Environment& env, const LoadOptions& options);
 // The error names the file.
 std::expected<std::string, std::string> read_secret_file(const std::string& path);
 
-// Re-reads every NAME_FILE secret (on SIGHUP: a rotated secret must be
-// redacted before anything can log it); the errors name the unreadable files.
-std::vector<ConfigError> reload_secret_files(const Environment& env);
+// What SIGHUP re-read: every NAME_FILE secret's value by NAME (registered
+// with the redactor before anything can log it), and the files that could not
+// be read, named.
+struct ReloadedSecrets {
+    std::map<std::string, Secret> values;
+    std::vector<ConfigError> errors;
+};
+ReloadedSecrets reload_secret_files(const Environment& env);
 
 // Only the logging variables, for the first log lines before the full load.
 std::pair<log::Format, spdlog::level::level_enum> logging_settings(const Environment& env);

@@ -19,7 +19,7 @@ namespace dev8::github {
 struct RefreshSettings {
     std::string api_url;
     std::chrono::milliseconds interval{300'000};
-    std::string token;                      // the token at start
+    std::string token;                      // the token at start; empty until the file holds one
     std::optional<std::string> token_file;  // GITHUB_TOKEN_FILE: re-read at every check
     bool token_applied = false;             // the github-auth step already handed `token` on
 };
@@ -41,7 +41,8 @@ std::chrono::milliseconds next_check_delay(const TokenCheck& check,
                                            std::chrono::milliseconds interval, int failures);
 
 // DESIGN.md §6: checks the GitHub token on its own thread every interval,
-// picks up a rotated GITHUB_TOKEN_FILE, and passes a new valid token on.
+// picks up a rotated GITHUB_TOKEN_FILE, or the first token written to it
+// after start, and passes a new valid token on.
 class TokenRefresher {
   public:
     TokenRefresher(RefreshSettings settings, TokenStatus& status, ApplyToken apply);

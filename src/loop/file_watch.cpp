@@ -1,0 +1,46 @@
+#include "dev8/loop/file_watch.h"
+
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace dev8::loop {
+
+FileWatch::FileWatch(EventLoop& loop, const std::string& path, std::function<void()> changed)
+    : loop_(loop), changed_(std::move(changed)) {
+    auto slash = path.rfind('/');
+    auto dir = slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+    if (dir.empty()) dir = "/";
+    name_ = path.substr(slash == std::string::npos ? 0 : slash + 1);
+    fs::UniqueFd fd(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+    if (!fd) return;
+    uint32_t mask = IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO | IN_ATTRIB | IN_DELETE;
+    if (::inotify_add_watch(fd.get(), dir.c_str(), mask) < 0) return;
+    fd_ = std::move(fd);
+    loop_.watch(fd_.get(), EPOLLIN, [this](uint32_t) { read_events(); });
+}
+
+FileWatch::~FileWatch() {
+    if (fd_) loop_.unwatch(fd_.get());
+}
+
+void FileWatch::read_events() {
+    alignas(inotify_event) char buf[4096];
+    bool ours = false;
+    for (;;) {
+        ssize_t n = ::read(fd_.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        for (ssize_t at = 0; at < n;) {
+            auto* event = reinterpret_cast<const inotify_event*>(buf + at);
+            std::string_view name = event->len ? event->name : "";
+            if (name == name_ || name == "..data") ours = true;
+            at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+        }
+    }
+    if (ours) changed_();
+}
+
+}  // namespace dev8::loop
