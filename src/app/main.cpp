@@ -75,8 +75,13 @@ int query_status(const config::Environment& env, Query query, bool json = false)
     }
     if (query == Query::Health) {
         bool healthy = doc->value("healthy", false);
+        std::string degraded;
+        if (auto list = doc->find("degraded"); list != doc->end() && list->is_array())
+            for (const auto& item : *list)
+                if (item.is_string())
+                    degraded += (degraded.empty() ? "" : ", ") + item.get<std::string>();
         std::cout << (healthy ? "healthy" : "unhealthy") << " (phase " << doc->value("phase", "?")
-                  << ")\n";
+                  << (degraded.empty() ? "" : "; degraded: " + degraded) << ")\n";
         return healthy ? 0 : 1;
     }
     std::cout << (json ? log::json_text(*doc, 2) + "\n" : status::render_text(*doc));

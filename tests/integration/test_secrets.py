@@ -111,8 +111,7 @@ def test_no_child_inherits_the_private_key_or_the_code_server_password(dev8):
         f.write("-----BEGIN OPENSSH PRIVATE KEY-----\nbm90IGEga2V5\n-----END OPENSSH PRIVATE KEY-----\n")
     dev8.add_service("envdump", ["sh", "-c", 'env > "$T/service.env"; exec sleep 1000'])
     env = dev8.base_env(SSH_PRIVATE_KEY_FILE=key_file, PASSWORD="a-password-0123",
-                        HASHED_PASSWORD_FILE=key_file + ".none", ANTHROPIC_API_KEY=ANTHROPIC_KEY)
-    del env["HASHED_PASSWORD_FILE"]
+                        ANTHROPIC_API_KEY=ANTHROPIC_KEY)
     dev8.start("sh", "-c", 'env > "$T/main.env"; exec sleep 1000', env=env)
     for name in ("service.env", "main.env"):
         wait_until(lambda: os.path.exists(dev8.path(name)), 10, message=dev8.diag)
@@ -123,3 +122,54 @@ def test_no_child_inherits_the_private_key_or_the_code_server_password(dev8):
         assert "ANTHROPIC_API_KEY" in seen, (name, sorted(seen))  # what the tools need stays
     dev8.signal(signal.SIGTERM)
     assert dev8.wait(5) == 143
+
+
+def test_sighup_hands_rotated_ai_keys_to_the_shells(dev8, tmp_path):
+    first, rotated = "sk-ant-api03-first-0123456789abcdefghij", "sk-ant-api03-second-9876543210zyxwvu"
+    openai_first, openai_rotated = "sk-proj-first0123456789abcdefgh", "sk-proj-second9876543210zyxwvu"
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    (keys / "anthropic").write_text(first + "\n")
+    (keys / "openai").write_text(openai_first + "\n")
+    env_file = "/home/dev8/.config/dev8/env"
+    dev8.start(env=dev8.base_env(ANTHROPIC_API_KEY_FILE=str(keys / "anthropic"),
+                                 OPENAI_API_KEY_FILE=str(keys / "openai")), developer=True)
+    wait_until(lambda: (dev8.status() or {}).get("phase") == "running", 15, message=dev8.diag)
+
+    def shell_sees():
+        shown = dev8.in_namespace("runuser", "-l", "dev8", "-c",
+                                  'echo "$ANTHROPIC_API_KEY $OPENAI_API_KEY"')
+        return shown.stdout.strip()
+
+    assert shell_sees() == f"{first} {openai_first}"
+    (keys / "anthropic").write_text(rotated + "\n")
+    (keys / "openai").write_text(openai_rotated + "\n")
+    dev8.signal(signal.SIGHUP)
+    wait_until(lambda: shell_sees() == f"{rotated} {openai_rotated}", 5, interval=0.05,
+               message=dev8.diag)
+    mode = dev8.in_namespace("stat", "-c", "%a %U", env_file).stdout.strip()
+    assert mode == "600 dev8"
+    for old in (first, openai_first):
+        left = dev8.in_namespace("grep", "-rl", "--", old, "/home/dev8")
+        assert left.stdout == "", left.stdout
+    for secret in (first, rotated, openai_first, openai_rotated):
+        assert secret not in dev8.stdout + dev8.stderr
+    dev8.signal(signal.SIGTERM)
+    assert dev8.wait(5) == 0
+
+
+def test_an_unreadable_rotated_ai_key_keeps_the_last_one(dev8, tmp_path):
+    key = "sk-ant-api03-kept-0123456789abcdefghijkl"
+    key_file = tmp_path / "anthropic"
+    key_file.write_text(key + "\n")
+    dev8.start(env=dev8.base_env(ANTHROPIC_API_KEY_FILE=str(key_file)), developer=True)
+    wait_until(lambda: (dev8.status() or {}).get("phase") == "running", 15, message=dev8.diag)
+    key_file.unlink()
+    os.mkfifo(key_file)
+    dev8.signal(signal.SIGHUP)
+    wait_until(lambda: "ANTHROPIC_API_KEY_FILE" in dev8.stderr, 5, message=dev8.diag)
+    assert dev8.status() is not None
+    shown = dev8.in_namespace("runuser", "-l", "dev8", "-c", 'echo "$ANTHROPIC_API_KEY"')
+    assert shown.stdout.strip() == key
+    dev8.signal(signal.SIGTERM)
+    assert dev8.wait(5) == 0

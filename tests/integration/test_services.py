@@ -195,7 +195,8 @@ def test_a_service_with_a_tcp_ready_probe_becomes_ready_once_it_listens(dev8):
     prog = dev8.path("listener.py")
     with open(prog, "w") as f:
         f.write(LISTENER)
-    dev8.add_service("web", [PY, prog, "8765", dev8.path("go")], ready={"tcp": 8765})
+    dev8.add_service("web", [PY, prog, "8765", dev8.path("go")], ready={"tcp": 8765},
+                     essential=True)
     dev8.start()
     svc = dev8.wait_service("web", lambda s: s["pid"] is not None)
     assert svc["state"] == "starting"

@@ -31,8 +31,9 @@ def test_health_is_0_with_no_services_at_all(dev8):
     assert dev8.wait(5) == 0
 
 
-def test_health_is_1_while_a_tcp_probed_service_is_not_ready(dev8):
-    dev8.add_service("never-listens", ["sleep", "1000"], ready={"tcp": 9}, restart="always")
+def test_health_is_1_while_an_essential_tcp_probed_service_is_not_ready(dev8):
+    dev8.add_service("never-listens", ["sleep", "1000"], ready={"tcp": 9}, restart="always",
+                     essential=True)
     dev8.start()
     dev8.wait_service("never-listens", lambda s: s["pid"] is not None)
     r = dev8.cli("health")
@@ -168,3 +169,53 @@ def test_builtin_services_whose_binary_is_missing_under_auto_are_disabled(dev8):
     assert dev8.cli("health").returncode == 0, "disabled services do not make the container unhealthy"
     dev8.signal(signal.SIGTERM)
     assert dev8.wait(5) == 143
+
+
+def test_a_crash_looping_side_service_degrades_but_keeps_health_and_liveness(dev8):
+    dev8.add_service("flaky", ["sh", "-c", "exit 3"], restart="always")
+    dev8.add_service("steady", ["sleep", "1000"], essential=True)
+    dev8.start()
+    dev8.wait_service("flaky", lambda s: s["restarts"] >= 2, timeout=15)
+    st = dev8.status()
+    assert st["healthy"] is True and st["phase"] == "running", st
+    assert any(d.startswith("service flaky: ") for d in st["degraded"]), st["degraded"]
+    health = dev8.cli("health")
+    assert health.returncode == 0, (health.stdout, health.stderr)
+    assert "flaky" in health.stdout  # what is degraded is said
+    assert dev8.cli("health", "--live").returncode == 0
+    dev8.signal(signal.SIGTERM)
+    assert dev8.wait(5) == 0
+
+
+def test_a_failed_one_shot_side_service_only_degrades(dev8):
+    dev8.add_service("once", ["sh", "-c", "exit 3"], restart="never")
+    dev8.start("sleep", "1000")
+    dev8.wait_service("once", lambda s: s["state"] == "failed")
+    assert dev8.cli("health").returncode == 0
+    assert "service once: failed" in dev8.status()["degraded"]
+    dev8.signal(signal.SIGTERM)
+    assert dev8.wait(5) == 143
+
+
+def test_health_waits_for_init_while_liveness_answers_at_once(dev8):
+    # The init steps hold: a GitHub that accepts the connection and never answers.
+    hold = socket.socket()
+    hold.bind(("127.0.0.1", 0))
+    hold.listen(4)
+    try:
+        env = dev8.base_env(GITHUB_TOKEN="ghp_slowinit0123456789abcdefABCDEFGHIJ",
+                            DEV8_GITHUB_HOST=f"127.0.0.1:{hold.getsockname()[1]}")
+        from conftest import UNSHARE_HOST_NET
+        dev8.start(env=env, unshare=UNSHARE_HOST_NET)
+        wait_until(lambda: hold.accept(), 10, message=dev8.diag)
+        st = dev8.status()
+        assert st["phase"] == "init" and st["healthy"] is False, st
+        health = dev8.cli("health")
+        assert health.returncode == 1, (health.stdout, health.stderr)
+        live = dev8.cli("health", "--live")
+        assert live.returncode == 0, (live.stdout, live.stderr)
+        dev8.signal(signal.SIGTERM)
+        assert dev8.wait(5) == 0
+    finally:
+        hold.close()
+    assert dev8.cli("health", "--live").returncode == 2

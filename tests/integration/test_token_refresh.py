@@ -225,3 +225,52 @@ def test_a_github_down_at_start_gets_the_token_to_gh_once_it_is_back(dev8, githu
                message=dev8.diag)
     wait_until(lambda: gh_token(dev8) == FIRST, 5, interval=0.2, message=dev8.diag)
     assert git_password(dev8, github) == FIRST
+
+
+@pytest.mark.parametrize("how", ["in_place", "symlink_swap"])
+def test_a_token_written_after_start_is_checked_and_handed_on(dev8, github, tmp_path, how):
+    # A sidecar or secret manager fills the token file after the container started.
+    if how == "in_place":
+        token_file = tmp_path / "github_token"
+        token_file.write_text("")
+        deliver = lambda: write_in_place(token_file, FIRST)  # noqa: E731
+    else:
+        secret_dir = tmp_path / "secret"
+        secret_dir.mkdir()
+        swap_symlink(secret_dir, "")
+        os.symlink("..data/token", secret_dir / "token")
+        token_file = secret_dir / "token"
+        deliver = lambda: swap_symlink(secret_dir, FIRST)  # noqa: E731
+    # A long interval: only the watch on the file can see the new token in time.
+    checks = github.count(USER)
+    status = start(dev8, github, interval="3600", GITHUB_TOKEN_FILE=str(token_file))
+    assert status["github"]["state"] == "absent"
+    assert github.count(USER) == checks  # nothing to check yet
+    deliver()
+    delivered_at = time.monotonic()
+    wait_until(lambda: dev8.status()["github"]["state"] == "valid", 5, interval=0.05,
+               message=dev8.diag)
+    assert time.monotonic() - delivered_at < 2
+    assert dev8.status()["github"]["login"] == "octocat"
+    wait_until(lambda: gh_token(dev8) == FIRST, 5, interval=0.1, message=dev8.diag)
+    assert git_password(dev8, github) == FIRST
+    assert dev8.developer_shell('echo "$GH_ENTERPRISE_TOKEN"').stdout.strip() == FIRST
+    assert FIRST not in dev8.stderr + dev8.stdout
+    dev8.signal(signal.SIGTERM)
+    assert dev8.wait(5) == 0
+
+
+def test_sighup_picks_up_a_late_token_at_once(dev8, github, tmp_path):
+    token_file = tmp_path / "github_token"
+    token_file.write_text("")
+    start(dev8, github, interval="3600", GITHUB_TOKEN_FILE=str(token_file))
+    # Written through a hard link the directory watch does not see: SIGHUP does it.
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    os.link(token_file, other / "same")
+    with open(other / "same", "r+") as f:
+        f.write(FIRST + "\n")
+    dev8.signal(signal.SIGHUP)
+    wait_until(lambda: dev8.status()["github"]["state"] == "valid", 5, interval=0.05,
+               message=dev8.diag)
+    wait_until(lambda: gh_token(dev8) == FIRST, 5, interval=0.1, message=dev8.diag)
