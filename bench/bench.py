@@ -28,10 +28,13 @@ Everything is measured from outside the namespace, per init:
   4. CPU time (utime+stime, schedstat) and context switches (all threads) of
      the idle PID 1 over BENCH_IDLE_SECONDS (default 60). All four idle at the
      same time, in their own namespaces, while the other measurements run;
-  5. binary size, as shipped and stripped (strip -o).
+  5. binary size, as shipped and stripped (strip -o);
+  6. dev8-init only: the CPU time (schedstat, all threads) PID 1 spends per
+     status answer over BENCH_STATUS_QUERIES queries back to back, and its RSS
+     right after them and once they have been quiet for half a second.
 
 Environment: DEV8_INIT (default build/dev8-init), BENCH_IDLE_SECONDS (60),
-BENCH_STOP_RUNS (7), BENCH_ORPHANS (2000), BENCH_ORPHAN_RUNS (5, one by one),
+BENCH_STOP_RUNS (7), BENCH_ORPHANS (2000), BENCH_ORPHAN_RUNS (5, one by one), BENCH_STATUS_QUERIES (2000),
 BENCH_BURST_RUNS (9, all at once), BENCH_TMPDIR (/tmp), BENCH_KEEP=1 keeps the work directory (the
 output of every init) for inspection. The table goes to stdout, progress to stderr.
 """
@@ -66,6 +69,7 @@ GOALS = {
     "stop_after_last": "<= 50 ms",
     "zombies0": "0",
     "wakeups": "0",
+    "status_cpu": "<= 0.1 ms",
 }
 
 IDLE_SECONDS = float(os.environ.get("BENCH_IDLE_SECONDS", "60"))
@@ -73,6 +77,7 @@ STOP_RUNS = int(os.environ.get("BENCH_STOP_RUNS", "7"))
 ORPHANS = int(os.environ.get("BENCH_ORPHANS", "2000"))
 ORPHAN_RUNS = int(os.environ.get("BENCH_ORPHAN_RUNS", "5"))
 BURST_RUNS = int(os.environ.get("BENCH_BURST_RUNS", "9"))
+STATUS_QUERIES = int(os.environ.get("BENCH_STATUS_QUERIES", "2000"))
 SLOW_STOP_MS = 200  # the second stop test: children that take this long to exit
 SLOW_RUNS = max(3, STOP_RUNS // 2)
 KEEP = os.environ.get("BENCH_KEEP") == "1"
@@ -357,6 +362,40 @@ class Instance:
 
 
 # ---------------------------------------------------------------- measurements
+
+def read_status(path):
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(2)
+        s.connect(path)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    return data
+
+
+def measure_status_cost(workdir, helper):
+    """dev8-init's cost of answering its status socket: a developer's script
+    or a probe hammering it must not keep PID 1 busy."""
+    inst = Instance("dev8-init", "status", workdir, helper).start()
+    try:
+        inst.wait_ready()
+        path = os.path.join(inst.state, "status.sock")
+        before = proc_sample(inst.pid1)
+        begun = time.monotonic()
+        for _ in range(STATUS_QUERIES):
+            read_status(path)
+        elapsed = time.monotonic() - begun
+        after = proc_sample(inst.pid1)
+        quiet_from = time.monotonic()
+        wait_for(lambda: time.monotonic() - quiet_from >= 0.5, 1, "half a second of quiet")
+        quiet = proc_sample(inst.pid1)
+        cpu_ns = after["runtime_ns"] - before["runtime_ns"]
+        return {"dev8-init": {"cpu_us": cpu_ns / 1000 / STATUS_QUERIES,
+                              "rate": STATUS_QUERIES / elapsed,
+                              "rss_busy": after["rss"], "rss_quiet": quiet["rss"]}}
+    finally:
+        inst.kill()
+
 
 def measure_sizes(workdir):
     out = {}
@@ -647,7 +686,7 @@ def fmt_ms(v):
     return f"{v:.1f} ms" if v < 100 else f"{v:.0f} ms"
 
 
-def build_rows(sizes, idle, stop, slow, orphans):
+def build_rows(sizes, idle, stop, slow, orphans, status):
     rows = []
 
     def row(label, goal, fn):
@@ -692,6 +731,13 @@ def build_rows(sizes, idle, stop, slow, orphans):
     row("  run time (schedstat)", "", lambda k: f"{idle[k]['runtime_us']:.0f} us")
     row("  wakeups (ctxt switches, all threads)", GOALS["wakeups"], lambda k: str(idle[k]["wakeups"]))
     row("  supervisor tree wakeups", "", lambda k: str(idle[k]["tree_wakeups"]))
+    row(f"status answer, {STATUS_QUERIES} back to back: PID-1 CPU each", GOALS["status_cpu"],
+        lambda k: f"{status[k]['cpu_us'] / 1000:.3f} ms" if k in status else "-")
+    row("  answers per second", "",
+        lambda k: f"{status[k]['rate']:.0f}" if k in status else "-")
+    row("  PID-1 RSS right after / 0.5 s later", "",
+        lambda k: f"{status[k]['rss_busy'] / 1024:.2f} / {status[k]['rss_quiet'] / 1024:.2f} MiB"
+        if k in status else "-")
     row("binary size", "", lambda k: fmt_bytes(sizes[k]["size"]))
     row("  stripped (strip -o)", "", lambda k: fmt_bytes(sizes[k]["stripped"]))
     row("  linking", "", lambda k: "static" if sizes[k]["static"] else "dynamic")
@@ -767,10 +813,11 @@ def main():
         stop = measure_stop(workdir, helper)
         slow = measure_stop(workdir, helper, "slowstop", SLOW_RUNS)
         orphans = measure_orphans(workdir, helper)
+        status = measure_status_cost(workdir, helper)
         idle = window.result()
         check_goals(sizes, idle, stop, slow, orphans)
         log(f"done in {time.monotonic() - t0:.0f} s")
-        print_table(build_rows(sizes, idle, stop, slow, orphans))
+        print_table(build_rows(sizes, idle, stop, slow, orphans, status))
         print()
         print(f"kernel {os.uname().release}, {os.cpu_count()} CPUs; each init is PID 1 of fresh pid/mount/net"
               f" namespaces. dev8-init: {BINARIES['dev8-init']} ({dev8_version()}); tini and dumb-init run"
