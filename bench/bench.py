@@ -324,14 +324,7 @@ class Instance:
 
         def running():
             try:
-                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-                    s.settimeout(2)
-                    s.connect(path)
-                    data = b""
-                    while chunk := s.recv(65536):
-                        data += chunk
-                doc = json.loads(data)
-                return doc.get("phase") == "running"
+                return json.loads(read_status(path)).get("phase") == "running"
             except (OSError, ValueError):
                 return False
 
