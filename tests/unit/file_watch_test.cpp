@@ -16,17 +16,20 @@ int changes_after(loop::EventLoop& loop, int& changed, const std::function<void(
     int before = changed;
     act();
     auto deadline = loop.after(5s, [&loop] { loop.stop(); });
-    auto poll = std::make_shared<std::function<void()>>();
-    *poll = [&, poll] {
+    std::function<void()> poll;
+    auto next = loop.after(0ms, [&poll] { poll(); });
+    poll = [&] {
         if (changed > before) {
             loop.cancel(deadline);
             loop.stop();
         } else {
-            loop.after(5ms, *poll);
+            next = loop.after(5ms, [&poll] { poll(); });
         }
     };
-    loop.after(0ms, *poll);
     loop.run();
+    // Nothing of this call may fire in the next one's run.
+    loop.cancel(deadline);
+    loop.cancel(next);
     return changed - before;
 }
 
