@@ -1,6 +1,8 @@
 # dev8-init: build, test, benchmark, run.
 #   make build   the static binary build/dev8-init (installs what it needs)
-#   make test    unit tests (plain and ASan+UBSan) and the PID-1 integration tests
+#   make test    unit tests (plain and ASan+UBSan), the PID-1 integration tests
+#                and the fuzz targets over their corpora plus a short run
+#   make fuzz    each fuzz target for FUZZ_SECONDS (60) seconds (build-fuzz/, clang)
 #   make bench   benchmarks against tini, dumb-init and s6-svscan, as a table
 #   make up      dev8-init as PID 1 in a private PID namespace with sshd
 #   make dev     a dynamic debug build for quick iteration (build-dev/)
@@ -9,8 +11,11 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 DEPS_PREFIX ?= $(shell scripts/deps.sh prefix)
 PYTEST ?= /usr/bin/python3 -m pytest
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 10
 
-.PHONY: build deps code-server dev asan unit unit-asan integration test bench up clean format
+.PHONY: build deps code-server dev asan unit unit-asan integration fuzz-build fuzz fuzz-check \
+	test bench up clean format
 
 deps:
 	scripts/deps.sh all
@@ -44,7 +49,20 @@ integration: build code-server
 	DEV8_INIT=$(CURDIR)/build/dev8-init DEV8_TEST_CODE_SERVER=$$(scripts/deps.sh code-server-bin) \
 	  $(PYTEST) -q tests/integration
 
-test: unit unit-asan integration
+# libFuzzer needs clang; Debian 12's clang 16 builds only the modules the
+# targets link, instrumented and sanitised (tests/fuzz/CMakeLists.txt).
+fuzz-build:
+	scripts/deps.sh apt
+	CC=clang-16 CXX=clang++-16 cmake -S . -B build-fuzz -DDEV8_FUZZ=ON -DCMAKE_BUILD_TYPE=Fuzz >/dev/null
+	cmake --build build-fuzz -j$(JOBS)
+
+fuzz: fuzz-build
+	scripts/fuzz.sh run $(FUZZ_SECONDS)
+
+fuzz-check: fuzz-build
+	scripts/fuzz.sh check $(FUZZ_CHECK_SECONDS)
+
+test: unit unit-asan integration fuzz-check
 
 bench: build
 	bench/run.sh
@@ -56,4 +74,4 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')
 
 clean:
-	rm -rf build build-dev build-asan
+	rm -rf build build-dev build-asan build-fuzz

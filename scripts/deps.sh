@@ -26,6 +26,7 @@ APT_PACKAGES=(
   openssh-server openssh-client git gh openssl
   tini dumb-init s6
   g++ make libkrb5-dev
+  clang-16 libclang-rt-16-dev
 )
 
 log() { printf 'deps: %s\n' "$*" >&2; }

@@ -157,7 +157,10 @@ class Loader {
         auto github = secret("GITHUB_TOKEN");
         auto gh = secret("GH_TOKEN");
         if (github && gh && github->value != gh->value) {
-            error("GH_TOKEN", "differs from GITHUB_TOKEN; GH_TOKEN is an alias, set only one");
+            // Named as set: GH_TOKEN or GH_TOKEN_FILE, GITHUB_TOKEN or GITHUB_TOKEN_FILE.
+            auto variable = [](const Secret& s) { return s.source.substr(0, s.source.find('=')); };
+            error(variable(*gh), "differs from " + variable(*github) +
+                                     "; GH_TOKEN is an alias of GITHUB_TOKEN, set only one");
         }
         s.github_token = github ? github : gh;
         if (auto file = get("GITHUB_TOKEN_FILE"))

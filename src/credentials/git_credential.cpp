@@ -4,6 +4,7 @@
 #include <map>
 #include <ostream>
 #include <sstream>
+#include <utility>
 
 #include "dev8/fs/read_file.h"
 
@@ -31,7 +32,15 @@ std::string credential_path(const std::string& home) {
     return home + "/.config/dev8/github-credential";
 }
 
-std::string render_credential(const StoredCredential& c) {
+std::expected<std::string, std::string> render_credential(const StoredCredential& c) {
+    for (auto [field, value] : {std::pair{"host", &c.host}, std::pair{"login", &c.username},
+                                std::pair{"token", &c.token}}) {
+        if (value->find_first_of(std::string_view("\n\0", 2)) != std::string::npos) {
+            return std::unexpected(std::string("the ") + field +
+                                   " holds a line break or a NUL, which git's credential "
+                                   "protocol cannot carry");
+        }
+    }
     return "host=" + c.host + "\nusername=" + c.username + "\npassword=" + c.token + "\n";
 }
 

@@ -18,7 +18,8 @@ std::expected<void, std::string> HandOff::to_git(const std::string& token,
         }
         auto text = render_credential(
             {config_.github_host, check.login.empty() ? "x-access-token" : check.login, token});
-        auto written = fs::write_file_atomic(credential_path(home), text, 0600);
+        if (!text) return std::unexpected(text.error());
+        auto written = fs::write_file_atomic(credential_path(home), *text, 0600);
         if (!written) return std::unexpected(written.error());
         return {};
     });

@@ -42,7 +42,12 @@ bool OutputRelay::drain() {
     size_t start = 0;
     for (size_t nl; (nl = partial_.find('\n', start)) != std::string::npos; start = nl + 1) {
         size_t end = nl > start && partial_[nl - 1] == '\r' ? nl - 1 : nl;
-        log::relay(service_, stream_, std::string_view(partial_).substr(start, end - start));
+        // Nothing left of a line that went out in pieces: an empty line
+        // here would be one the service never wrote.
+        if (end > start || !in_pieces_) {
+            log::relay(service_, stream_, std::string_view(partial_).substr(start, end - start));
+        }
+        in_pieces_ = false;
     }
     partial_.erase(0, start);
     // A line too long to hold whole goes out in pieces, each cut where no
@@ -52,6 +57,7 @@ bool OutputRelay::drain() {
         if (cut > 0) {
             log::relay(service_, stream_, std::string_view(partial_).substr(0, cut));
             partial_.erase(0, cut);
+            in_pieces_ = true;
         }
     }
     return true;

@@ -19,7 +19,10 @@ std::expected<ReadyProbe, std::string> parse_probe(const Json& ready) {
         return TcpProbe{static_cast<uint16_t>(it->get<int64_t>())};
     }
     if (auto it = ready.find("http"); it != ready.end()) {
-        if (!it->is_string() || !it->get<std::string>().starts_with("http")) {
+        auto is_url = [](const std::string& url) {
+            return url.starts_with("http://") || url.starts_with("https://");
+        };
+        if (!it->is_string() || !is_url(it->get<std::string>())) {
             return Error("\"ready.http\" must be an http:// or https:// URL");
         }
         return HttpProbe{it->get<std::string>()};

@@ -128,6 +128,11 @@ TEST_CASE("GH_TOKEN is an alias of GITHUB_TOKEN") {
     auto conflict = f.load({{"GH_TOKEN", "ghp_one_token"}, {"GITHUB_TOKEN", "ghp_two_token"}});
     REQUIRE_FALSE(conflict);
     CHECK(variables(conflict.error()) == std::vector<std::string>{"GH_TOKEN"});
+    // The conflict names the variable as set.
+    auto file = f.dir.write("alias", "ghp_alias_from_file\n");
+    auto from_file = f.load({{"GITHUB_TOKEN", "ghp_two_token"}, {"GH_TOKEN_FILE", file}});
+    REQUIRE_FALSE(from_file);
+    CHECK(variables(from_file.error()) == std::vector<std::string>{"GH_TOKEN_FILE"});
 }
 
 TEST_CASE("a GitHub Enterprise host uses its /api/v3 API") {

@@ -23,7 +23,8 @@ struct Home {
         fs::ensure_directory(dir.str() + "/.config/dev8", 0700);
         REQUIRE(fs::write_file_atomic(
             credentials::credential_path(dir.str()),
-            credentials::render_credential({"localhost:8443", "octocat", "ghp_stored_token"}),
+            credentials::render_credential({"localhost:8443", "octocat", "ghp_stored_token"})
+                .value(),
             0600));
     }
 };
@@ -55,4 +56,15 @@ TEST_CASE("store and erase are accepted and change nothing") {
 TEST_CASE("without a stored token git gets nothing") {
     TempDir empty;
     CHECK(ask(empty.str(), "get", "protocol=https\nhost=github.com\n\n").empty());
+}
+
+TEST_CASE("a login or token with a line break is never written for git") {
+    for (credentials::StoredCredential c :
+         {credentials::StoredCredential{"github.com", "octocat\nhost=evil.example", "ghp_token"},
+          credentials::StoredCredential{"github.com", "octocat", "ghp_token\nhost=evil.example"},
+          credentials::StoredCredential{"github.com", "octocat", std::string("ghp\0x", 5)}}) {
+        auto text = credentials::render_credential(c);
+        REQUIRE_FALSE(text);
+        CHECK(text.error().find("evil") == std::string::npos);
+    }
 }

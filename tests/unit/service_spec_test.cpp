@@ -55,3 +55,16 @@ TEST_CASE("an http ready probe is accepted") {
     REQUIRE(spec);
     CHECK(std::get<HttpProbe>(spec->ready).url == "http://127.0.0.1:1/");
 }
+
+TEST_CASE("an http ready probe needs an http:// or https:// URL") {
+    for (const char* url : {"httpx://127.0.0.1/", "http*//127.0.0.1/", "http", "ftp://host/"}) {
+        auto doc = nlohmann::json{{"name", "web"}, {"command", {"x"}}, {"ready", {{"http", url}}}};
+        INFO(url);
+        auto spec = parse_service_spec(doc, defaults());
+        REQUIRE_FALSE(spec);
+        CHECK_THAT(spec.error(), Catch::Contains("ready.http"));
+    }
+    auto https = nlohmann::json{
+        {"name", "web"}, {"command", {"x"}}, {"ready", {{"http", "https://127.0.0.1:8443/"}}}};
+    CHECK(parse_service_spec(https, defaults()));
+}

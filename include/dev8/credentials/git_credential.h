@@ -1,5 +1,6 @@
 #pragma once
 
+#include <expected>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -16,7 +17,10 @@ struct StoredCredential {
 };
 
 std::string credential_path(const std::string& home);
-std::string render_credential(const StoredCredential& credential);
+// The file's text. A field holding a line break or a NUL is refused: it
+// would make a line of its own, and a login "x\nhost=evil.example" would
+// send the token to that host. The error names the field, never its value.
+std::expected<std::string, std::string> render_credential(const StoredCredential& credential);
 std::optional<StoredCredential> parse_credential(std::string_view text);
 
 // git's credential helper protocol: reads key=value lines from `in`, and for

@@ -32,6 +32,7 @@ class OutputRelay {
     log::Stream stream_;
     fs::UniqueFd fd_;
     std::string partial_;
+    bool in_pieces_ = false;  // some of the line in partial_ has been relayed
 };
 
 }  // namespace dev8::supervisor
