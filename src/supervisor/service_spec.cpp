@@ -40,6 +40,12 @@ std::expected<RestartPolicy, std::string> parse_restart(const Json& value) {
     return Error("\"restart\" must be \"always\", \"on-failure\" or \"never\"");
 }
 
+// exec and the environment are C strings: a NUL from a JSON "\u0000" would
+// silently cut an argument, a path or a value short.
+bool has_nul(std::string_view text) {
+    return text.find('\0') != std::string_view::npos;
+}
+
 std::expected<std::vector<std::string>, std::string> parse_command(const Json& value) {
     if (!value.is_array() || value.empty()) {
         return Error("\"command\" must be a non-empty array of strings");
@@ -48,6 +54,7 @@ std::expected<std::vector<std::string>, std::string> parse_command(const Json& v
     for (const auto& arg : value) {
         if (!arg.is_string()) return Error("\"command\" must be a non-empty array of strings");
         argv.push_back(arg.get<std::string>());
+        if (has_nul(argv.back())) return Error("\"command\" holds a NUL character");
     }
     if (argv[0].empty()) return Error("\"command\"[0] is empty");
     return argv;
@@ -72,10 +79,11 @@ std::expected<std::map<std::string, std::string>, std::string> parse_env(const J
     std::map<std::string, std::string> env;
     for (const auto& [key, val] : value.items()) {
         if (!val.is_string()) return Error("\"env\"." + key + " must be a string");
-        if (key.empty() || key.find('=') != std::string::npos) {
+        if (key.empty() || key.find('=') != std::string::npos || has_nul(key)) {
             return Error("\"env\" has an invalid variable name \"" + key + "\"");
         }
         env[key] = val.get<std::string>();
+        if (has_nul(env[key])) return Error("\"env\"." + key + " holds a NUL character");
     }
     return env;
 }
@@ -142,7 +150,8 @@ std::expected<ServiceSpec, std::string> parse_service_spec(const Json& doc,
     }
     spec.cwd = defaults.cwd;
     if (doc.contains("cwd")) {
-        if (!doc["cwd"].is_string() || !doc["cwd"].get<std::string>().starts_with('/')) {
+        if (!doc["cwd"].is_string() || !doc["cwd"].get<std::string>().starts_with('/') ||
+            has_nul(doc["cwd"].get<std::string>())) {
             return Error("\"cwd\" must be an absolute path");
         }
         spec.cwd = doc["cwd"].get<std::string>();

@@ -45,7 +45,7 @@ using dev8::log::Redactor;
 constexpr std::string_view kService = "svc";
 constexpr std::string_view kPrefix = "[svc] ";
 constexpr size_t kMaxSecret = 128;
-constexpr size_t kMaxOutput = 256 << 10;
+constexpr size_t kMaxOutput = 96 << 10;
 // Below a pipe's 64 KiB, so that a write never waits for the reader.
 constexpr size_t kMaxWrite = 48 << 10;
 

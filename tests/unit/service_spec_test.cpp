@@ -47,6 +47,17 @@ TEST_CASE("a service file's mistakes are named") {
                Catch::Contains("essential"));
 }
 
+TEST_CASE("a NUL in a command, cwd or env is refused, never cut short at exec") {
+    CHECK_THAT(error_of(R"({"name": "a", "command": ["x", "a\u0000b"]})"),
+               Catch::Contains("\"command\" holds a NUL"));
+    CHECK_THAT(error_of(R"({"name": "a", "command": ["x"], "cwd": "/tmp\u0000/x"})"),
+               Catch::Contains("\"cwd\""));
+    CHECK_THAT(error_of(R"({"name": "a", "command": ["x"], "env": {"K": "v\u0000w"}})"),
+               Catch::Contains("\"env\".K holds a NUL"));
+    CHECK_THAT(error_of(R"({"name": "a", "command": ["x"], "env": {"K\u0000": "v"}})"),
+               Catch::Contains("invalid variable name"));
+}
+
 TEST_CASE("an http ready probe is accepted") {
     auto spec = parse_service_spec(
         nlohmann::json::parse(
