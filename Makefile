@@ -11,6 +11,10 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 DEPS_PREFIX ?= $(shell scripts/deps.sh prefix)
 PYTEST ?= /usr/bin/python3 -m pytest
+# The images' builder: `make build DEPS=build TARGETS=dev8-init` installs only
+# what the static binary needs and builds it alone, without the unit tests.
+DEPS ?= all
+TARGETS ?=
 FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 10
 
@@ -18,7 +22,7 @@ FUZZ_CHECK_SECONDS ?= 10
 	test bench up clean format
 
 deps:
-	scripts/deps.sh all
+	scripts/deps.sh $(DEPS)
 
 # Node 24 and code-server from npm, for the code-server tests and benchmark.
 code-server:
@@ -26,7 +30,7 @@ code-server:
 
 build: deps
 	cmake -S . -B build -DDEV8_STATIC=ON -DCMAKE_BUILD_TYPE=Release -DDEV8_DEPS_PREFIX=$(DEPS_PREFIX) >/dev/null
-	cmake --build build -j$(JOBS)
+	cmake --build build -j$(JOBS) $(TARGETS:%=--target %)
 	@file build/dev8-init | grep -q 'statically linked' || { echo "build/dev8-init is not static"; exit 1; }
 
 dev:

