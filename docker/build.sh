@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Builds the Dev8 images, in dependency order, tagged dev8/<name>:latest.
+#
+#   docker/build.sh [base|nodejs|python|fullstack|all]    (default: all)
+#
+# BASE_IMAGE         the base image's FROM (default debian:bookworm-slim). When
+#                    it cannot be pulled, a Debian 12 base is made here with
+#                    debootstrap and `docker import` (dev8/debian:bookworm);
+#                    BASE_IMAGE=dev8/debian:bookworm makes and uses it at once.
+# DEV8_BASE_TAG      the tag the language images build FROM (default latest)
+# DOCKER_BUILD_ARGS  extra `docker build` arguments, e.g. "--network host"
+#
+# The host's extra CA certificates (/usr/local/share/ca-certificates/*.crt,
+# e.g. a TLS-inspecting proxy's) are trusted by the npm stage of the nodejs
+# image, so npm can reach its registry; they never reach an image.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+IMAGES=(base nodejs python fullstack)
+LOCAL_BASE=dev8/debian:bookworm
+BASE_IMAGE=${BASE_IMAGE:-debian:bookworm-slim}
+DEV8_BASE_TAG=${DEV8_BASE_TAG:-latest}
+read -r -a EXTRA <<< "${DOCKER_BUILD_ARGS:-}"
+
+log() { printf 'build: %s\n' "$*" >&2; }
+
+# The archive apt already uses here, so a firewalled machine's mirror works.
+debian_mirror() {
+  local uri
+  uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+  [ -n "$uri" ] || uri=$(awk '/^deb / && !/security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+  echo "${uri:-http://deb.debian.org/debian}"
+}
+
+make_local_base() {
+  if ! command -v debootstrap >/dev/null; then
+    log "installing debootstrap"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+  fi
+  local root status=0
+  root=$(mktemp -d /tmp/dev8-debian.XXXXXX)
+  log "making $LOCAL_BASE with debootstrap from $(debian_mirror) (about a minute)"
+  if debootstrap --variant=minbase bookworm "$root" "$(debian_mirror)" >/dev/null; then
+    # What the slim image also leaves out.
+    rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/usr/share/doc/*
+    tar -C "$root" -c . | docker import - "$LOCAL_BASE" >/dev/null || status=$?
+  else
+    status=$?
+  fi
+  rm -rf "$root"
+  return "$status"
+}
+
+# BASE_IMAGE as given when it is here or can be pulled; else the local base.
+resolve_base() {
+  # Asked for by name (as the tests do): made here, nothing is pulled.
+  if [ "$BASE_IMAGE" = "$LOCAL_BASE" ]; then
+    docker image inspect "$LOCAL_BASE" >/dev/null 2>&1 || make_local_base
+    return 0
+  fi
+  if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1 ||
+     timeout 60 docker pull -q "$BASE_IMAGE" >/dev/null 2>&1; then
+    return 0
+  fi
+  docker image inspect "$LOCAL_BASE" >/dev/null 2>&1 || make_local_base
+  log "$BASE_IMAGE cannot be pulled: using $LOCAL_BASE, a Debian 12 base made here with debootstrap"
+  BASE_IMAGE=$LOCAL_BASE
+}
+
+stage_ca() {
+  rm -f docker/ca/*.crt
+  local crt
+  for crt in /usr/local/share/ca-certificates/*.crt; do
+    [ -f "$crt" ] && cp "$crt" docker/ca/
+  done
+  return 0
+}
+
+build_one() {
+  local name=$1 from_arg
+  case "$name" in
+    base) from_arg=(--build-arg "BASE_IMAGE=$BASE_IMAGE") ;;
+    nodejs) from_arg=(--build-arg "DEV8_BASE=dev8/base:$DEV8_BASE_TAG") ;;
+    python) from_arg=(--build-arg "DEV8_BASE=dev8/nodejs:$DEV8_BASE_TAG") ;;
+    fullstack) from_arg=(--build-arg "DEV8_BASE=dev8/python:$DEV8_BASE_TAG") ;;
+  esac
+  log "dev8/$name:latest"
+  docker build "${from_arg[@]}" "${EXTRA[@]}" -f "docker/$name/Dockerfile" -t "dev8/$name:latest" .
+}
+
+stage_ca
+target=${1:-all}
+case "$target" in
+  all) wanted=("${IMAGES[@]}") ;;
+  base | nodejs | python | fullstack) wanted=("$target") ;;
+  *) log "usage: $0 [base|nodejs|python|fullstack|all]"; exit 2 ;;
+esac
+for name in "${wanted[@]}"; do
+  [ "$name" = base ] && resolve_base
+  [ -f "docker/$name/Dockerfile" ] || { log "docker/$name/Dockerfile does not exist yet"; exit 1; }
+  build_one "$name"
+done
