@@ -21,7 +21,11 @@ case "$MODE" in
   *) echo "usage: $0 check|run [SECONDS]" >&2; exit 2 ;;
 esac
 JOBS=${JOBS:-$(nproc)}
-TARGETS=${FUZZ_TARGETS:-$(ls tests/fuzz/corpus)}
+if [ -n "${FUZZ_TARGETS:-}" ]; then
+  read -r -a targets <<< "$FUZZ_TARGETS"
+else
+  mapfile -t targets < <(find tests/fuzz/corpus -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort)
+fi
 
 # Scratch directories of the targets go here, so that a crash leaves none in /tmp.
 export TMPDIR=$PWD/$BUILD/tmp
@@ -29,7 +33,8 @@ export LSAN_OPTIONS=suppressions=$PWD/tests/fuzz/lsan.supp
 export UBSAN_OPTIONS=print_stacktrace=1
 for symbolizer in llvm-symbolizer-16 llvm-symbolizer; do
   if command -v "$symbolizer" >/dev/null; then
-    export ASAN_SYMBOLIZER_PATH=$(command -v "$symbolizer")
+    ASAN_SYMBOLIZER_PATH=$(command -v "$symbolizer")
+    export ASAN_SYMBOLIZER_PATH
     break
   fi
 done
@@ -56,13 +61,14 @@ fuzz_one() {
   runs=$(awk '/stat::number_of_executed_units/ {n = $2} END {print n + 0}' "$log")
   speed=$(awk '/stat::average_exec_per_sec/ {n = $2} END {print n + 0}' "$log")
   printf '%-16s ok: %3d seeds, %8d runs in %ss (%d/s), %d inputs found so far\n' "$target" \
-    "$(ls "$seeds" | wc -l)" "$runs" "$SECONDS_EACH" "$speed" "$(ls "$found" | wc -l)"
+    "$(find "$seeds" -maxdepth 1 -type f | wc -l)" "$runs" "$SECONDS_EACH" "$speed" \
+    "$(find "$found" -maxdepth 1 -type f | wc -l)"
 }
 export -f fuzz_one
 export BUILD MODE SECONDS_EACH
 
 failed=0
-printf '%s\n' $TARGETS | xargs -P "$JOBS" -I{} bash -c 'fuzz_one {}' || failed=1
+printf '%s\n' "${targets[@]}" | xargs -P "$JOBS" -I{} bash -c 'fuzz_one {}' || failed=1
 if [ "$failed" -ne 0 ]; then
   for log in "$BUILD"/logs/*.log; do
     grep -qE 'invariant broken|ERROR: |SUMMARY: ' "$log" || continue
