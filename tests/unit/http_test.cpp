@@ -1,13 +1,9 @@
 #include "dev8/github/http.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <catch2/catch.hpp>
 #include <thread>
 
-#include "dev8/fs/unique_fd.h"
+#include "loopback_socket.h"
 
 using namespace dev8;
 using namespace std::chrono_literals;
@@ -15,20 +11,8 @@ using namespace std::chrono_literals;
 namespace {
 
 // A server that accepts connections and never says a word.
-struct SilentServer {
-    fs::UniqueFd fd{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-    uint16_t port = 0;
-
-    SilentServer() {
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-        REQUIRE(::listen(fd.get(), 8) == 0);
-        socklen_t len = sizeof addr;
-        ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len);
-        port = ntohs(addr.sin_port);
-    }
+struct SilentServer : LoopbackSocket {
+    SilentServer() { listen(); }
 
     auto get(std::chrono::milliseconds total_timeout, std::stop_token stop = {}) const {
         return github::http_get({.url = "http://127.0.0.1:" + std::to_string(port) + "/",

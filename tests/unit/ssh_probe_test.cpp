@@ -12,6 +12,7 @@
 #include "dev8/fs/unique_fd.h"
 #include "dev8/process/spawn.h"
 #include "dev8/ssh/probe.h"
+#include "loopback_socket.h"
 #include "reaping_thread.h"
 #include "sshd_fixture.h"
 
@@ -20,23 +21,6 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-// A TCP socket bound to 127.0.0.1 on a port the kernel picked.
-struct LoopbackSocket {
-    fs::UniqueFd fd;
-    uint16_t port = 0;
-
-    LoopbackSocket() : fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-        REQUIRE(fd);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-        socklen_t length = sizeof address;
-        REQUIRE(::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length) == 0);
-        port = ntohs(address.sin_port);
-    }
-};
 
 // A port nothing listens on: bound for a moment, then released.
 uint16_t free_port() {
