@@ -1,10 +1,14 @@
 # dev8-init: build, test, benchmark, run.
 #   make build   the static binary build/dev8-init (installs what it needs)
-#   make test    unit tests (plain and ASan+UBSan), the PID-1 integration tests
-#                and the fuzz targets over their corpora plus a short run
+#   make test    unit tests (plain and ASan+UBSan), the PID-1 integration tests,
+#                the fuzz targets over their corpora plus a short run, and the
+#                image end-to-end tests in Docker (docker/test.sh)
 #   make fuzz    each fuzz target for FUZZ_SECONDS (60) seconds (build-fuzz/, clang)
 #   make bench   benchmarks against tini, dumb-init and s6-svscan, as a table
-#   make up      dev8-init as PID 1 in a private PID namespace with sshd
+#   make up      the nodejs workspace in Docker with compose (docker/workspace.sh)
+#   make down    stop it; its volumes are kept
+#   make images  the four Dev8 images (docker/build.sh all)
+#   make up-ns   dev8-init as PID 1 in a private PID namespace with sshd, no Docker
 #   make dev     a dynamic debug build for quick iteration (build-dev/)
 
 SHELL := /bin/bash
@@ -19,7 +23,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 10
 
 .PHONY: build deps code-server dev asan unit unit-asan integration fuzz-build fuzz fuzz-check \
-	test bench up clean format
+	docker-test test bench up down images up-ns clean format
 
 deps:
 	scripts/deps.sh $(DEPS)
@@ -66,12 +70,27 @@ fuzz: fuzz-build
 fuzz-check: fuzz-build
 	scripts/fuzz.sh check $(FUZZ_CHECK_SECONDS)
 
-test: unit unit-asan integration fuzz-check
+# Builds dev8/base and dev8/nodejs first; skipped, saying so, where no Docker
+# engine can be started.
+docker-test:
+	docker/test.sh
+
+test: unit unit-asan integration fuzz-check docker-test
 
 bench: build
 	bench/run.sh
 
-up: build
+up:
+	docker/workspace.sh up
+
+down:
+	docker/workspace.sh down
+
+images:
+	scripts/deps.sh docker
+	DOCKER_BUILD_ARGS="$${DOCKER_BUILD_ARGS:---network host}" docker/build.sh all
+
+up-ns: build
 	scripts/up.sh
 
 format:

@@ -1,9 +1,11 @@
 #!/bin/bash
 # make bench: dev8-init against tini, dumb-init and s6-svscan, each as PID 1 of
 # fresh namespaces, then the init phase's own overhead, then how soon the
-# built-in sshd and code-server are ready; prints three tables
-# (stdout). See bench/bench.py and bench/init_steps.py for what is measured and
-# the BENCH_* knobs (BENCH_IDLE_SECONDS=60 by default).
+# built-in sshd and code-server are ready, then the base image under Docker
+# against tini with a shell entrypoint; prints the tables (stdout). See
+# bench/bench.py, bench/init_steps.py, bench/service_ready.py and
+# bench/images.py for what is measured and the BENCH_* knobs
+# (BENCH_IDLE_SECONDS=60 by default).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
@@ -46,4 +48,11 @@ echo
 echo
 # The built-in services: needs code-server (scripts/deps.sh code-server).
 "$repo/scripts/deps.sh" code-server >&2
-exec /usr/bin/python3 "$here/service_ready.py"
+/usr/bin/python3 "$here/service_ready.py"
+echo
+# The base image under Docker (an engine started, the image built, if need be).
+if "$repo/scripts/deps.sh" docker >&2; then
+    DOCKER_BUILD_ARGS=${DOCKER_BUILD_ARGS:---network host} "$repo/docker/build.sh" base >&2
+    exec /usr/bin/python3 "$here/images.py"
+fi
+echo "images: skipped, no Docker engine can be started here"

@@ -80,7 +80,7 @@ build_one() {
   local name=$1 from_arg
   case "$name" in
     base) from_arg=(--build-arg "BASE_IMAGE=$BASE_IMAGE") ;;
-    nodejs) from_arg=(--build-arg "DEV8_BASE=dev8/base:$DEV8_BASE_TAG") ;;
+    nodejs) from_arg=(--build-arg "DEV8_BASE=dev8/base:$DEV8_BASE_TAG" --build-arg "BASE_IMAGE=$BASE_IMAGE") ;;
     python) from_arg=(--build-arg "DEV8_BASE=dev8/nodejs:$DEV8_BASE_TAG") ;;
     fullstack) from_arg=(--build-arg "DEV8_BASE=dev8/python:$DEV8_BASE_TAG") ;;
   esac
@@ -96,7 +96,7 @@ case "$target" in
   *) log "usage: $0 [base|nodejs|python|fullstack|all]"; exit 2 ;;
 esac
 for name in "${wanted[@]}"; do
-  [ "$name" = base ] && resolve_base
+  case "$name" in base | nodejs) resolve_base ;; esac
   [ -f "docker/$name/Dockerfile" ] || { log "docker/$name/Dockerfile does not exist yet"; exit 1; }
   build_one "$name"
 done

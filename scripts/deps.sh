@@ -8,6 +8,10 @@
 #   scripts/deps.sh build     only what the static binary's build needs (the images' builder)
 #   scripts/deps.sh code-server   Node 24 and code-server from npm into $DEV8_CODE_SERVER_PREFIX
 #   scripts/deps.sh code-server-bin   where that code-server is
+#   scripts/deps.sh docker    a Docker engine that answers: Debian's docker.io,
+#                             docker-compose and debootstrap when missing, and
+#                             dockerd started when none runs (exit 1 and the
+#                             reason when none can be started)
 set -euo pipefail
 
 DEV8_DEPS_PREFIX=${DEV8_DEPS_PREFIX:-/var/cache/dev8-init/static-deps}
@@ -158,6 +162,36 @@ EOS
   touch "$stamp"
 }
 
+docker_answers() { timeout 20 docker info >/dev/null 2>&1; }
+
+# What `make up` and the image tests need. An engine that already answers
+# (Docker CE, a rootless one through DOCKER_HOST) is used as it is.
+install_docker() {
+  local wanted=(debootstrap)
+  command -v docker >/dev/null && command -v dockerd >/dev/null || wanted+=(docker.io)
+  docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null ||
+    wanted+=(docker-compose)
+  install_apt "${wanted[@]}"
+  docker_answers && return 0
+  need_root docker
+  local log_file=/var/log/dev8-dockerd.log
+  # A dockerd killed with its machine's last session leaves its pid file.
+  if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+    rm -f /var/run/docker.pid
+  fi
+  log "starting dockerd (its log: $log_file)"
+  nohup dockerd >"$log_file" 2>&1 </dev/null &
+  local pid=$! deadline=$((SECONDS + 60))
+  while ! docker_answers; do
+    if ! kill -0 "$pid" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
+      log "no Docker engine can be started here; dockerd said:"
+      tail -n 5 "$log_file" | sed 's/^/  /' >&2
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
 case "${1:-all}" in
   apt) install_apt "${APT_PACKAGES[@]}" ;;
   static | all) install_apt "${APT_PACKAGES[@]}"; install_static ;;
@@ -165,5 +199,6 @@ case "${1:-all}" in
   prefix) echo "$DEV8_DEPS_PREFIX" ;;
   code-server) install_apt "${APT_PACKAGES[@]}"; install_code_server ;;
   code-server-bin) echo "$DEV8_CODE_SERVER_PREFIX/code-server" ;;
-  *) log "usage: $0 apt|static|all|build|prefix|code-server|code-server-bin"; exit 2 ;;
+  docker) install_docker ;;
+  *) log "usage: $0 apt|static|all|build|prefix|code-server|code-server-bin|docker"; exit 2 ;;
 esac

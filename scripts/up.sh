@@ -2,7 +2,7 @@
 # Runs build/dev8-init for real, as PID 1 of a private PID namespace, with its
 # built-in sshd the developer can log in to: what a Dev8 container does,
 # without Docker.
-# `make up` builds the binary first; run as root on Debian 12.
+# `make up-ns` builds the binary first; run as root on Debian 12.
 #
 # The host is left as it was: the `dev8` account exists only inside the
 # namespace (bind-mounted copies of /etc/passwd, /etc/shadow and /etc/group),
@@ -39,15 +39,15 @@ die() {
 }
 
 check_host() {
-    [ "$(id -u)" -eq 0 ] || die "must run as root (it uses unshare and bind mounts): sudo make up"
-    [ -x "$DEV8_INIT" ] || die "$DEV8_INIT not found: run \`make up\`, which builds it first"
+    [ "$(id -u)" -eq 0 ] || die "must run as root (it uses unshare and bind mounts): sudo make up-ns"
+    [ -x "$DEV8_INIT" ] || die "$DEV8_INIT not found: run \`make up-ns\`, which builds it first"
     [[ "$UP_DIR" =~ ^/[A-Za-z0-9._/-]+$ ]] ||
         die "DEV8_UP_DIR must be an absolute path of letters, digits, '.', '_', '-' and '/' (got '$UP_DIR')"
     if ! [[ "$PORT" =~ ^[0-9]{1,5}$ ]] || [ "$PORT" -lt 1 ] || [ "$PORT" -gt 65535 ]; then
         die "DEV8_UP_PORT must be a port number from 1 to 65535 (got '$PORT')"
     fi
     if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-        die "127.0.0.1:$PORT is already in use (another \`make up\`?); stop it or set DEV8_UP_PORT"
+        die "127.0.0.1:$PORT is already in use (another \`make up-ns\`, or the Docker workspace?); stop it or set DEV8_UP_PORT"
     fi
     if ! unshare --fork --pid --mount-proc --mount true 2>/dev/null; then
         die "unshare --pid --mount is not permitted here; in a container it needs" \

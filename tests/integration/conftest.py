@@ -17,6 +17,8 @@ import time
 
 import pytest
 
+from polling import wait_until  # noqa: F401 (the tests import it from here)
+
 DEV8_INIT = os.environ.get("DEV8_INIT") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "dev8-init")
 DEV8_INIT = os.path.abspath(DEV8_INIT)
@@ -115,22 +117,6 @@ def isolated(preexec_fn=None, developer=False):
 def pytest_configure(config):
     if not os.access(DEV8_INIT, os.X_OK):
         raise pytest.UsageError(f"DEV8_INIT={DEV8_INIT} is not an executable dev8-init binary")
-
-
-def wait_until(condition, timeout, interval=0.01, message=None):
-    """Poll `condition` until it returns something truthy (returned) or fail
-    after `timeout` seconds. `message` may be a string or a callable giving
-    diagnostics."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            text = message() if callable(message) else message
-            raise AssertionError(f"condition not met within {timeout} s"
-                                 + (f": {text}" if text else ""))
-        time.sleep(interval)
 
 
 def read_stat(pid):

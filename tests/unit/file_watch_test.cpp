@@ -65,6 +65,21 @@ TEST_CASE("a Kubernetes secret's ..data swap is seen", "[watch]") {
           }) > 0);
 }
 
+// What a Docker bind mount of one secret file does: the host writes the same
+// inode through a path in another directory.
+TEST_CASE("a write to the file through another path is seen", "[watch]") {
+    TempDir dir;
+    std::filesystem::create_directory(dir.path / "host");
+    std::filesystem::create_directory(dir.path / "container");
+    dir.write("host/token", "ghp_first");
+    std::filesystem::create_hard_link(dir.path / "host/token", dir.path / "container/token");
+    loop::EventLoop loop;
+    int changed = 0;
+    loop::FileWatch watch(loop, dir.str() + "/container/token", [&changed] { ++changed; });
+    CHECK(changes_after(loop, changed, [&] { dir.write("host/token", "ghp_second"); }) > 0);
+    CHECK(changes_after(loop, changed, [&] { dir.write("host/token", "ghp_third"); }) > 0);
+}
+
 TEST_CASE("other files in the directory are not this file's changes", "[watch]") {
     TempDir dir;
     loop::EventLoop loop;
