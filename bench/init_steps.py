@@ -18,7 +18,7 @@ import http.client
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
-from conftest import DEV8_UID, UNSHARE_HOST_NET, developer_root  # noqa: E402
+from conftest import UNSHARE_HOST_NET, developer_root  # noqa: E402
 from github_mock import GitHubMock, Token  # noqa: E402
 
 DEV8_INIT = os.environ.get("DEV8_INIT", os.path.join(HERE, "..", "build", "dev8-init"))

@@ -13,18 +13,16 @@ volume and compose project a test makes is removed after it.
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from github_mock import GitHubMock  # noqa: E402
+import github_mock  # noqa: E402
 from polling import wait_until  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -190,13 +188,8 @@ def containers(tmp_path):
 @pytest.fixture(scope="session")
 def github():
     """The loopback GitHub API mock; its CA is mounted into the containers."""
-    directory = tempfile.mkdtemp(prefix="d8gh-", dir="/tmp")
-    os.chmod(directory, 0o755)
-    mock = GitHubMock(directory)
-    os.chmod(mock.ca, 0o644)
-    yield mock
-    mock.close()
-    shutil.rmtree(directory, ignore_errors=True)
+    with github_mock.started() as mock:
+        yield mock
 
 
 def github_env(github):

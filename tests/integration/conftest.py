@@ -434,15 +434,9 @@ class Dev8:
 @pytest.fixture(scope="session")
 def github():
     """The loopback GitHub API mock (github_mock.py), shared by the session."""
-    from github_mock import GitHubMock
-    # Readable by the developer too: gh and the steps read the CA as dev8.
-    directory = tempfile.mkdtemp(prefix="d8gh-", dir="/tmp")
-    os.chmod(directory, 0o755)
-    mock = GitHubMock(directory)
-    os.chmod(mock.ca, 0o644)
-    yield mock
-    mock.close()
-    shutil.rmtree(directory, ignore_errors=True)
+    import github_mock
+    with github_mock.started() as mock:
+        yield mock
 
 
 @pytest.fixture

@@ -6,12 +6,15 @@ token: valid (with scopes and an optional expiry), 401, 500, a hang, or a rate
 limit. Every request is counted, so tests can check how often they came.
 """
 
+import contextlib
 import http.server
 import json
 import os
+import shutil
 import socketserver
 import ssl
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -140,3 +143,19 @@ class GitHubMock:
         if path.endswith("/user"):
             return self._send(handler, 200, {"login": token.login, "id": 1}, headers)
         return self._send(handler, 200, {"current_user_url": "/user"}, headers)
+
+
+@contextlib.contextmanager
+def started():
+    """A running mock in a folder of its own, removed afterwards. Folder and CA
+    are readable by everyone: gh and the steps read the CA as the developer,
+    and a container reads it through a bind mount."""
+    directory = tempfile.mkdtemp(prefix="d8gh-", dir="/tmp")
+    os.chmod(directory, 0o755)
+    mock = GitHubMock(directory)
+    os.chmod(mock.ca, 0o644)
+    try:
+        yield mock
+    finally:
+        mock.close()
+        shutil.rmtree(directory, ignore_errors=True)

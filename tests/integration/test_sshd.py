@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import DEV8_UID, UNSHARE, wait_until
+from conftest import DEV8_UID, UNSHARE
 
 WORKSPACE = "/home/dev8/project"
 HOST_KEY = "/home/dev8/.local/state/dev8/ssh/ssh_host_ed25519_key"

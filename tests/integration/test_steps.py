@@ -101,7 +101,7 @@ def test_an_invalid_token_fails_the_step_but_the_container_is_healthy(dev8, gith
 
 def test_an_unreachable_github_does_not_hold_up_the_container(dev8, github):
     begun = time.monotonic()
-    status = start(dev8, github, GITHUB_TOKEN=VALID, DEV8_GITHUB_HOST="127.0.0.1:9")
+    start(dev8, github, GITHUB_TOKEN=VALID, DEV8_GITHUB_HOST="127.0.0.1:9")
     wait_until(lambda: dev8.status()["healthy"], 5, message=dev8.diag)
     assert time.monotonic() - begun < 5
     auth = step(dev8.status(), "github-auth")
