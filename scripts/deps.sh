@@ -9,7 +9,8 @@
 #   scripts/deps.sh code-server   Node 24 and code-server from npm into $DEV8_CODE_SERVER_PREFIX
 #   scripts/deps.sh code-server-bin   where that code-server is
 #   scripts/deps.sh docker    a Docker engine that answers: Debian's docker.io,
-#                             docker-compose and debootstrap when missing, and
+#                             docker-compose, debootstrap and the image tests'
+#                             tools when missing, and
 #                             dockerd started when none runs (exit 1 and the
 #                             reason when none can be started)
 set -euo pipefail
@@ -167,12 +168,14 @@ docker_answers() { timeout 20 docker info >/dev/null 2>&1; }
 # What `make up` and the image tests need. An engine that already answers
 # (Docker CE, a rootless one through DOCKER_HOST) is used as it is.
 install_docker() {
-  local wanted=(debootstrap)
+  # debootstrap for the local Debian base; an ssh client and key for `make up`
+  # and the image tests, which also need openssl (the mock's CA) and pytest.
+  local wanted=(debootstrap openssh-client openssl python3 python3-pytest tini)
   command -v docker >/dev/null && command -v dockerd >/dev/null || wanted+=(docker.io)
   docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null ||
     wanted+=(docker-compose)
   install_apt "${wanted[@]}"
-  docker_answers && return 0
+  docker_answers && { docker_runs; return; }
   need_root docker
   local log_file=/var/log/dev8-dockerd.log
   # A dockerd killed with its machine's last session leaves its pid file.
@@ -190,6 +193,21 @@ install_docker() {
     fi
     sleep 0.5
   done
+  docker_runs
+}
+
+# An engine that answers may still be unable to run a container (inside
+# another container: no cgroups of its own, no overlay mounts). One static
+# binary as an image, run with no network, tells.
+docker_runs() {
+  local probe=dev8/engine-probe:1 error
+  if ! docker image inspect "$probe" >/dev/null 2>&1; then
+    tar -C /usr/bin -c tini-static | docker import - "$probe" >/dev/null
+  fi
+  if ! error=$(docker run --rm --network none "$probe" /tini-static --version 2>&1 >/dev/null); then
+    log "the Docker engine answers but cannot run a container here: ${error:0:300}"
+    return 1
+  fi
 }
 
 case "${1:-all}" in
