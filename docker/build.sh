@@ -41,14 +41,39 @@ make_local_base() {
   root=$(mktemp -d /tmp/dev8-debian.XXXXXX)
   log "making $LOCAL_BASE with debootstrap from $(debian_mirror) (about a minute)"
   if debootstrap --variant=minbase bookworm "$root" "$(debian_mirror)" >/dev/null; then
-    # What the slim image also leaves out.
-    rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/usr/share/doc/*
+    slim "$root"
     tar -C "$root" -c . | docker import - "$LOCAL_BASE" >/dev/null || status=$?
   else
     status=$?
   fi
   rm -rf "$root"
   return "$status"
+}
+
+# What debian:bookworm-slim is beyond a minbase debootstrap: apt keeps no
+# downloaded packages, and dpkg installs no documentation, manual pages or
+# translations (copyright files stay), now and in every later layer.
+slim() {
+  local root=$1
+  cat > "$root/etc/apt/apt.conf.d/docker-clean" <<'EOS'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+EOS
+  cat > "$root/etc/dpkg/dpkg.cfg.d/docker" <<'EOS'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/locale/*
+EOS
+  find "$root/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+  rm -rf "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/usr/share/locale/* \
+    "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin
 }
 
 # BASE_IMAGE as given when it is here or can be pulled; else the local base.

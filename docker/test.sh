@@ -23,7 +23,7 @@ if ! scripts/deps.sh docker; then
     log "FAILED: no Docker engine can be started here, and DEV8_REQUIRE_DOCKER=1"
     exit 1
   fi
-  log "SKIPPED: no Docker engine can be started on this machine (reason above);" \
+  log "SKIPPED: no Docker engine that can run containers is available here (reason above);" \
     "the image end-to-end tests did not run"
   exit 0
 fi

@@ -109,11 +109,14 @@ milliseconds TokenRefresher::check(std::stop_token stop) {
     auto result = check_token(settings_.api_url, token, stop);
     if (stop.stop_requested()) return 0ms;
     failures_ = failed(result.state) ? failures_ + 1 : 0;
+    // Handed on before it is recorded: once the status shows a new token's
+    // login, gh, git and the shells have it.
+    if (result.state == TokenState::Valid && applied_ != token) pass_on(token, result, stop);
+    if (stop.stop_requested()) return 0ms;
     auto previous = status_.last();
     status_.record(result);
     auto delay = next_check_delay(result, settings_.interval, failures_);
     report(previous, status_.last().value_or(result), delay);
-    if (result.state == TokenState::Valid && applied_ != token) pass_on(token, result, stop);
     status_.schedule(system_clock::now() + delay);
     std::lock_guard lock(mutex_);
     hold_until_.reset();
