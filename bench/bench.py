@@ -56,6 +56,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+from polling import wait_until  # noqa: E402
 
 INITS = ["dev8-init", "tini", "dumb-init", "s6-svscan"]
 BINARIES = {
@@ -101,14 +103,10 @@ class Timeout(Exception):
 
 def wait_for(cond, timeout, what, interval=0.002):
     """Poll cond() until it returns a truthy value or the deadline passes."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise Timeout(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(interval)
+    try:
+        return wait_until(cond, timeout, interval=interval, message=what)
+    except AssertionError as e:
+        raise Timeout(str(e)) from None
 
 
 def read(path, default=None):
