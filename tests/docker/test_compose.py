@@ -27,11 +27,13 @@ def git_credential(ws):
 
 
 def test_the_github_token_through_a_compose_secret_works_and_leaks_nowhere(
-        containers, tmp_path):
+        containers, client_key, tmp_path):
+    key, public = client_key
     secrets = tmp_path / "secrets"
     secrets.mkdir()
+    values = {"github_token": TOKEN + "\n", "ssh_public_key": public + "\n"}
     for name in SECRETS:
-        (secrets / name).write_text(TOKEN + "\n" if name == "github_token" else "")
+        (secrets / name).write_text(values.get(name, ""))
         (secrets / name).chmod(0o600)
     # The repository's template, as `make up` copies it to .env.
     (tmp_path / "workspace.env").write_text(
@@ -47,6 +49,14 @@ def test_the_github_token_through_a_compose_secret_works_and_leaks_nowhere(
 
     # git is handed the token read from /run/secrets/github_token.
     assert f"password={TOKEN}\n" in git_credential(ws)
+    # The key from /run/secrets/ssh_public_key logs in: a real ssh client in
+    # the container, to its own sshd on its loopback.
+    ws.exec("sh", "-c", "umask 077; cat > /tmp/client_key", input=open(key).read())
+    login = ws.exec("ssh", "-F", "/dev/null", "-i", "/tmp/client_key", "-p", "2222",
+                    "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+                    "-o", "UserKnownHostsFile=/dev/null", "dev8@127.0.0.1", "id -un; pwd",
+                    check=False)
+    assert login.stdout.splitlines() == ["dev8", "/workspace"], login
     source = ws.exec("dev8-init", "plan").stdout
     assert "GITHUB_TOKEN_FILE=/run/secrets/github_token" in source, source
     inspect = ws.inspect()
