@@ -8,11 +8,9 @@
 #   scripts/deps.sh build     only what the static binary's build needs (the images' builder)
 #   scripts/deps.sh code-server   Node 24 and code-server from npm into $DEV8_CODE_SERVER_PREFIX
 #   scripts/deps.sh code-server-bin   where that code-server is
-#   scripts/deps.sh docker    a Docker engine that answers: Debian's docker.io,
-#                             docker-compose, debootstrap and the image tests'
-#                             tools when missing, and
-#                             dockerd started when none runs (exit 1 and the
-#                             reason when none can be started)
+#   scripts/deps.sh packages P…   the Debian packages P… that are missing
+#   scripts/deps.sh docker    a Docker engine that can run containers
+#                             (scripts/docker-engine.sh)
 set -euo pipefail
 
 DEV8_DEPS_PREFIX=${DEV8_DEPS_PREFIX:-/var/cache/dev8-init/static-deps}
@@ -163,53 +161,6 @@ EOS
   touch "$stamp"
 }
 
-docker_answers() { timeout 20 docker info >/dev/null 2>&1; }
-
-# What `make up` and the image tests need. An engine that already answers
-# (Docker CE, a rootless one through DOCKER_HOST) is used as it is.
-install_docker() {
-  # debootstrap for the local Debian base; an ssh client and key for `make up`
-  # and the image tests, which also need openssl (the mock's CA) and pytest.
-  local wanted=(debootstrap openssh-client openssl python3 python3-pytest tini)
-  command -v docker >/dev/null && command -v dockerd >/dev/null || wanted+=(docker.io)
-  docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null ||
-    wanted+=(docker-compose)
-  install_apt "${wanted[@]}"
-  docker_answers && { docker_runs; return; }
-  need_root docker
-  local log_file=/var/log/dev8-dockerd.log
-  # A dockerd killed with its machine's last session leaves its pid file.
-  if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
-    rm -f /var/run/docker.pid
-  fi
-  log "starting dockerd (its log: $log_file)"
-  nohup dockerd >"$log_file" 2>&1 </dev/null &
-  local pid=$! deadline=$((SECONDS + 60))
-  while ! docker_answers; do
-    if ! kill -0 "$pid" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
-      log "no Docker engine can be started here; dockerd said:"
-      tail -n 5 "$log_file" | sed 's/^/  /' >&2
-      return 1
-    fi
-    sleep 0.5
-  done
-  docker_runs
-}
-
-# An engine that answers may still be unable to run a container (inside
-# another container: no cgroups of its own, no overlay mounts). One static
-# binary as an image, run with no network, tells.
-docker_runs() {
-  local probe=dev8/engine-probe:1 error
-  if ! docker image inspect "$probe" >/dev/null 2>&1; then
-    tar -C /usr/bin -c tini-static | docker import - "$probe" >/dev/null
-  fi
-  if ! error=$(docker run --rm --network none "$probe" /tini-static --version 2>&1 >/dev/null); then
-    log "the Docker engine answers but cannot run a container here: ${error:0:300}"
-    return 1
-  fi
-}
-
 case "${1:-all}" in
   apt) install_apt "${APT_PACKAGES[@]}" ;;
   static | all) install_apt "${APT_PACKAGES[@]}"; install_static ;;
@@ -217,6 +168,9 @@ case "${1:-all}" in
   prefix) echo "$DEV8_DEPS_PREFIX" ;;
   code-server) install_apt "${APT_PACKAGES[@]}"; install_code_server ;;
   code-server-bin) echo "$DEV8_CODE_SERVER_PREFIX/code-server" ;;
-  docker) install_docker ;;
-  *) log "usage: $0 apt|static|all|build|prefix|code-server|code-server-bin|docker"; exit 2 ;;
+  packages) shift; install_apt "$@" ;;
+  # Its own script: the images' builder copies this one, and a change to how
+  # the engine is started need not rebuild them.
+  docker) exec "$(dirname "$0")/docker-engine.sh" ;;
+  *) log "usage: $0 apt|static|all|build|prefix|code-server|code-server-bin|packages P…|docker"; exit 2 ;;
 esac
