@@ -1,6 +1,7 @@
 # dev8-init: build, test, benchmark, run.
 #   make build   the static binary build/dev8-init (installs what it needs)
-#   make test    unit tests (plain and ASan+UBSan), the PID-1 integration tests,
+#   make lint    shellcheck on every shell script
+#   make test    lint, unit tests (plain and ASan+UBSan), the PID-1 integration tests,
 #                the fuzz targets over their corpora plus a short run, and the
 #                image end-to-end tests in Docker (docker/test.sh)
 #   make fuzz    each fuzz target for FUZZ_SECONDS (60) seconds (build-fuzz/, clang)
@@ -23,7 +24,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 10
 
 .PHONY: build deps code-server dev asan unit unit-asan integration fuzz-build fuzz fuzz-check \
-	docker-test test bench up down images up-ns clean format
+	docker-test lint test bench up down images up-ns clean format
 
 deps:
 	scripts/deps.sh $(DEPS)
@@ -75,7 +76,12 @@ fuzz-check: fuzz-build
 docker-test:
 	docker/test.sh
 
-test: unit unit-asan integration fuzz-check docker-test
+# Every shell script the repository has: a finding fails `make test`.
+lint:
+	scripts/deps.sh packages shellcheck
+	shellcheck $$(git ls-files '*.sh' .ci/run)
+
+test: lint unit unit-asan integration fuzz-check docker-test
 
 bench: build
 	bench/run.sh
