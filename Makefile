@@ -79,7 +79,7 @@ docker-test:
 # Every shell script the repository has: a finding fails `make test`.
 lint:
 	scripts/deps.sh packages shellcheck
-	shellcheck $$(git ls-files '*.sh' .ci/run)
+	shellcheck $$(git -c safe.directory='$(CURDIR)' ls-files '*.sh' .ci/run)
 
 test: lint unit unit-asan integration fuzz-check docker-test
 
