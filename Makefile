@@ -1,6 +1,6 @@
 # dev8-init: build, test, benchmark, run.
 #   make build   the static binary build/dev8-init (installs what it needs)
-#   make lint    shellcheck on every shell script
+#   make lint    shellcheck on every shell script, actionlint on every workflow
 #   make test    lint, unit tests (plain and ASan+UBSan), the PID-1 integration tests,
 #                the fuzz targets over their corpora plus a short run, and the
 #                image end-to-end tests in Docker (docker/test.sh)
@@ -76,10 +76,10 @@ fuzz-check: fuzz-build
 docker-test:
 	docker/test.sh
 
-# Every shell script the repository has: a finding fails `make test`.
+# shellcheck on every shell script, actionlint on every workflow: a finding
+# fails `make test`.
 lint:
-	scripts/deps.sh packages shellcheck
-	shellcheck $$(git -c safe.directory='$(CURDIR)' ls-files '*.sh' .ci/run)
+	scripts/lint.sh
 
 test: lint unit unit-asan integration fuzz-check docker-test
 
