@@ -94,7 +94,7 @@ down:
 
 images:
 	scripts/deps.sh docker
-	DOCKER_BUILD_ARGS="$${DOCKER_BUILD_ARGS:---network host}" docker/build.sh all
+	docker/build.sh all
 
 up-ns: build
 	scripts/up.sh

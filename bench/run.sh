@@ -52,7 +52,7 @@ echo
 echo
 # The base image under Docker (an engine started, the image built, if need be).
 if "$repo/scripts/deps.sh" docker >&2; then
-    DOCKER_BUILD_ARGS=${DOCKER_BUILD_ARGS:---network host} "$repo/docker/build.sh" base >&2
+    "$repo/docker/build.sh" base >&2
     exec /usr/bin/python3 "$here/images.py"
 fi
 echo "images: skipped, no Docker engine can be started here"

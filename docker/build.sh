@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Builds the Dev8 images, in dependency order, tagged dev8/<name>:latest.
 #
-#   docker/build.sh [base|nodejs|python|fullstack|all]    (default: all)
+#   docker/build.sh [NAME...]    NAME: base, nodejs, python, fullstack or all (the default)
 #
 # BASE_IMAGE         the base image's FROM (default debian:bookworm-slim). When
 #                    it cannot be pulled, a Debian 12 base is made here with
 #                    debootstrap and `docker import` (dev8/debian:bookworm);
 #                    BASE_IMAGE=dev8/debian:bookworm makes and uses it at once.
 # DEV8_BASE_TAG      the tag the language images build FROM (default latest)
-# DOCKER_BUILD_ARGS  extra `docker build` arguments, e.g. "--network host"
+# DOCKER_BUILD_ARGS  extra `docker build` arguments (default "--network host",
+#                    so the builds reach the archive and npm as this machine does)
 #
 # The host's extra CA certificates (/usr/local/share/ca-certificates/*.crt,
 # e.g. a TLS-inspecting proxy's) are trusted by the npm stage of the nodejs
@@ -20,7 +21,7 @@ IMAGES=(base nodejs python fullstack)
 LOCAL_BASE=dev8/debian:bookworm
 BASE_IMAGE=${BASE_IMAGE:-debian:bookworm-slim}
 DEV8_BASE_TAG=${DEV8_BASE_TAG:-latest}
-read -r -a EXTRA <<< "${DOCKER_BUILD_ARGS:-}"
+read -r -a EXTRA <<< "${DOCKER_BUILD_ARGS---network host}"
 
 log() { printf 'build: %s\n' "$*" >&2; }
 
@@ -33,10 +34,7 @@ debian_mirror() {
 }
 
 make_local_base() {
-  if ! command -v debootstrap >/dev/null; then
-    log "installing debootstrap"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
-  fi
+  scripts/deps.sh packages debootstrap
   local root status=0
   root=$(mktemp -d /tmp/dev8-debian.XXXXXX)
   log "making $LOCAL_BASE with debootstrap from $(debian_mirror) (about a minute)"
@@ -114,12 +112,14 @@ build_one() {
 }
 
 stage_ca
-target=${1:-all}
-case "$target" in
-  all) wanted=("${IMAGES[@]}") ;;
-  base | nodejs | python | fullstack) wanted=("$target") ;;
-  *) log "usage: $0 [base|nodejs|python|fullstack|all]"; exit 2 ;;
-esac
+wanted=()
+for target in "${@:-all}"; do
+  case "$target" in
+    all) wanted+=("${IMAGES[@]}") ;;
+    base | nodejs | python | fullstack) wanted+=("$target") ;;
+    *) log "usage: $0 [base|nodejs|python|fullstack|all]..."; exit 2 ;;
+  esac
+done
 for name in "${wanted[@]}"; do
   case "$name" in base | nodejs) resolve_base ;; esac
   [ -f "docker/$name/Dockerfile" ] || { log "docker/$name/Dockerfile does not exist yet"; exit 1; }

@@ -12,7 +12,7 @@
 # BASE_IMAGE         as for docker/build.sh; default dev8/debian:bookworm, the
 #                    Debian 12 base made here with debootstrap (nothing pulled)
 # DEV8_TEST_NO_BUILD=1   test the dev8/base and dev8/nodejs images already built
-# DOCKER_BUILD_ARGS  as for docker/build.sh; default "--network host"
+# DOCKER_BUILD_ARGS  as for docker/build.sh
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -30,10 +30,8 @@ fi
 
 if [ "${DEV8_TEST_NO_BUILD:-0}" != 1 ]; then
   export BASE_IMAGE=${BASE_IMAGE:-dev8/debian:bookworm}
-  export DOCKER_BUILD_ARGS=${DOCKER_BUILD_ARGS:---network host}
   started=$SECONDS
-  docker/build.sh base
-  docker/build.sh nodejs
+  docker/build.sh base nodejs
   log "images built in $((SECONDS - started)) s"
 fi
 

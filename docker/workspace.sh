@@ -78,10 +78,7 @@ up() {
   read -r -a wanted <<< "$(images_for "$IMAGE")"
   [ "$(id -u)" -eq 0 ] || die "run as root (it may install and start Docker): sudo make up"
   scripts/deps.sh docker || die "no Docker engine can be started on this machine"
-  local name
-  for name in "${wanted[@]}"; do
-    DOCKER_BUILD_ARGS=${DOCKER_BUILD_ARGS:---network host} docker/build.sh "$name"
-  done
+  docker/build.sh "${wanted[@]}"
   prepare_files
   # The env file and the secrets are read once, at start: re-create to apply edits.
   docker/compose.sh "${PROFILES[@]}" up -d --force-recreate "$IMAGE"
