@@ -2,8 +2,10 @@
 #   make build   the static binary build/dev8-init (installs what it needs)
 #   make lint    shellcheck on every shell script, actionlint on every workflow
 #   make test    lint, unit tests (plain and ASan+UBSan), the PID-1 integration tests,
-#                the fuzz targets over their corpora plus a short run, and the
+#                the fuzz targets over their corpora plus a short run, the
+#                deploy/ manifests against their platforms' schemas, and the
 #                image end-to-end tests in Docker (docker/test.sh)
+#   make deploy-check   only the deploy/ manifest checks (tests/deploy/run.sh)
 #   make fuzz    each fuzz target for FUZZ_SECONDS (60) seconds (build-fuzz/, clang)
 #   make bench   benchmarks against tini, dumb-init and s6-svscan, as a table
 #   make up      the nodejs workspace in Docker with compose (docker/workspace.sh)
@@ -24,7 +26,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 10
 
 .PHONY: build deps code-server dev asan unit unit-asan integration fuzz-build fuzz fuzz-check \
-	docker-test lint test bench up down images up-ns clean format
+	deploy-check docker-test lint test bench up down images up-ns clean format
 
 deps:
 	scripts/deps.sh $(DEPS)
@@ -71,6 +73,12 @@ fuzz: fuzz-build
 fuzz-check: fuzz-build
 	scripts/fuzz.sh check $(FUZZ_CHECK_SECONDS)
 
+# The Kubernetes, ECS and ACI manifests against their published schemas, and
+# their environments against `dev8-init plan`; the validators come from Debian
+# and npm (scripts/deploy-tools.sh).
+deploy-check: build code-server
+	DEV8_INIT=$(CURDIR)/build/dev8-init tests/deploy/run.sh
+
 # Builds dev8/base and dev8/nodejs first; skipped, saying so, where no Docker
 # engine can be started.
 docker-test:
@@ -81,7 +89,7 @@ docker-test:
 lint:
 	scripts/lint.sh
 
-test: lint unit unit-asan integration fuzz-check docker-test
+test: lint unit unit-asan integration fuzz-check deploy-check docker-test
 
 bench: build
 	bench/run.sh

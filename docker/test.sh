@@ -35,4 +35,7 @@ if [ "${DEV8_TEST_NO_BUILD:-0}" != 1 ]; then
   log "images built in $((SECONDS - started)) s"
 fi
 
+# The Kubernetes pod test renders deploy/kubernetes with kustomize.
+tools=$(scripts/deploy-tools.sh)
+eval "$tools"
 exec /usr/bin/python3 -m pytest -q tests/docker "$@"
