@@ -7,7 +7,12 @@
 #                    it cannot be pulled, a Debian 12 base is made here with
 #                    debootstrap and `docker import` (dev8/debian:bookworm);
 #                    BASE_IMAGE=dev8/debian:bookworm makes and uses it at once.
-# DEV8_BASE_TAG      the tag the language images build FROM (default latest)
+# DEV8_IMAGE_REPO    what goes before each image's name (default dev8/, so
+#                    dev8/base); e.g. ghcr.io/OWNER/dev8- for ghcr.io/OWNER/dev8-base
+# DEV8_IMAGE_TAG     the tag each image gets (default latest)
+# DEV8_BASE_TAG      the tag the language images build FROM (default DEV8_IMAGE_TAG)
+# DEV8_BUILD_CACHE   gha: BuildKit's GitHub Actions layer cache, one scope per
+#                    image (CI); unset: the engine's own layer cache
 # DOCKER_BUILD_ARGS  extra `docker build` arguments (default "--network host",
 #                    so the builds reach the archive and npm as this machine does)
 #
@@ -20,8 +25,12 @@ cd "$(dirname "$0")/.."
 IMAGES=(base nodejs python fullstack)
 LOCAL_BASE=dev8/debian:bookworm
 BASE_IMAGE=${BASE_IMAGE:-debian:bookworm-slim}
-DEV8_BASE_TAG=${DEV8_BASE_TAG:-latest}
-read -r -a EXTRA <<< "${DOCKER_BUILD_ARGS---network host}"
+DEV8_IMAGE_REPO=${DEV8_IMAGE_REPO:-dev8/}
+DEV8_IMAGE_TAG=${DEV8_IMAGE_TAG:-latest}
+DEV8_BASE_TAG=${DEV8_BASE_TAG:-$DEV8_IMAGE_TAG}
+DEV8_BUILD_CACHE=${DEV8_BUILD_CACHE:-}
+# Split on any blank or newline: a multi-line value from a CI file works too.
+read -r -d '' -a EXTRA <<< "${DOCKER_BUILD_ARGS---network host}" || true
 
 log() { printf 'build: %s\n' "$*" >&2; }
 
@@ -100,15 +109,21 @@ stage_ca() {
 }
 
 build_one() {
-  local name=$1 from_arg
+  local name=$1 from_arg cache=()
   case "$name" in
     base) from_arg=(--build-arg "BASE_IMAGE=$BASE_IMAGE") ;;
-    nodejs) from_arg=(--build-arg "DEV8_BASE=dev8/base:$DEV8_BASE_TAG" --build-arg "BASE_IMAGE=$BASE_IMAGE") ;;
-    python) from_arg=(--build-arg "DEV8_BASE=dev8/nodejs:$DEV8_BASE_TAG") ;;
-    fullstack) from_arg=(--build-arg "DEV8_BASE=dev8/python:$DEV8_BASE_TAG") ;;
+    nodejs) from_arg=(--build-arg "DEV8_BASE=${DEV8_IMAGE_REPO}base:$DEV8_BASE_TAG" --build-arg "BASE_IMAGE=$BASE_IMAGE") ;;
+    python) from_arg=(--build-arg "DEV8_BASE=${DEV8_IMAGE_REPO}nodejs:$DEV8_BASE_TAG") ;;
+    fullstack) from_arg=(--build-arg "DEV8_BASE=${DEV8_IMAGE_REPO}python:$DEV8_BASE_TAG") ;;
   esac
-  log "dev8/$name:latest"
-  docker build "${from_arg[@]}" "${EXTRA[@]}" -f "docker/$name/Dockerfile" -t "dev8/$name:latest" .
+  case "$DEV8_BUILD_CACHE" in
+    '') ;;
+    gha) cache=(--cache-from "type=gha,scope=$name" --cache-to "type=gha,mode=max,scope=$name") ;;
+    *) log "DEV8_BUILD_CACHE: \"$DEV8_BUILD_CACHE\" is not gha or empty"; exit 2 ;;
+  esac
+  log "${DEV8_IMAGE_REPO}$name:$DEV8_IMAGE_TAG"
+  docker build "${from_arg[@]}" "${cache[@]}" "${EXTRA[@]}" -f "docker/$name/Dockerfile" \
+    -t "${DEV8_IMAGE_REPO}$name:$DEV8_IMAGE_TAG" .
 }
 
 stage_ca
