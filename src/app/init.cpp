@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <thread>
@@ -104,7 +105,11 @@ class Init {
         for (const auto& spec : services_) supervisor_.add(spec);
         if (!main_command_.empty()) supervisor_.add(main_spec(config_, main_command_));
         steps_.start(config_, reaper_, token_status_,
-                     [this] { loop_.post([this] { init_finished(); }); });
+                     {.on_step_done =
+                          [this](std::string_view) {
+                              loop_.post([this] { start_services_whose_steps_ended(); });
+                          },
+                      .on_done = [this] { loop_.post([this] { init_finished(); }); }});
         loop_.run();
     }
 
@@ -131,6 +136,17 @@ class Init {
             else
                 supervisor_.add_disabled(builtin.name, builtin.disabled_reason);
         }
+    }
+
+    // sshd and code-server need only some steps: they start as soon as those
+    // have ended, while GitHub and git may still be at work.
+    void start_services_whose_steps_ended() {
+        if (init_done_ || pid1_.stopping()) return;
+        supervisor_.start_where([this](const supervisor::ServiceSpec& spec) {
+            return !spec.after_steps.empty() &&
+                   std::ranges::all_of(spec.after_steps,
+                                       [this](const auto& step) { return steps_.ended(step); });
+        });
     }
 
     void init_finished() {

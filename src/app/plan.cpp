@@ -24,9 +24,11 @@ std::string probe_text(const supervisor::ReadyProbe& probe) {
 }
 
 std::string service_line(const supervisor::ServiceSpec& spec) {
-    return fmt::format("  {:<14} {}\n  {:<14} as {}, in {}, restart {}, ready {}{}\n", spec.name,
-                       fmt::join(spec.command, " "), "", spec.user.name,
-                       spec.cwd.empty() ? "the caller's directory" : spec.cwd,
+    auto after = spec.after_steps.empty() ? std::string("every step")
+                                          : fmt::format("{}", fmt::join(spec.after_steps, ", "));
+    return fmt::format("  {:<14} {}\n  {:<14} as {}, in {}, after {}, restart {}, ready {}{}\n",
+                       spec.name, fmt::join(spec.command, " "), "", spec.user.name,
+                       spec.cwd.empty() ? "the caller's directory" : spec.cwd, after,
                        supervisor::to_string(spec.restart), probe_text(spec.ready),
                        spec.essential ? ", essential" : "");
 }

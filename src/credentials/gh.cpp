@@ -43,12 +43,10 @@ std::expected<std::string, std::string> log_gh_in(const process::CommandRunner& 
                                                   const github::TokenCheck& check,
                                                   const std::string& token) {
     if (!process::find_command("gh")) return "gh not installed";
+    // Read where gh keeps it, rather than start gh once more only to ask.
+    auto hosts = fs::read_file(home + "/.config/gh/hosts.yml", fs::kMaxTextFile);
+    if (hosts && *hosts && gh_host_token(**hosts, host) == token) return "gh already logged in";
     auto env = gh_env(host);
-    // gh auth token ignores GH_HOST; --hostname accepts host:port here.
-    auto current = gh.run({"gh", "auth", "token", "--hostname", host}, env, {}, 30s);
-    if (current && current->exit.success() && current->out == token + "\n") {
-        return "gh already logged in";
-    }
     std::vector<std::string> argv = {"gh", "auth", "login", "--with-token"};
     if (!has_port(host)) argv.insert(argv.end(), {"--hostname", host});
     auto login = gh.run(argv, env, token + "\n", 60s);
@@ -58,6 +56,18 @@ std::expected<std::string, std::string> log_gh_in(const process::CommandRunner& 
         return std::unexpected("gh auth login failed: " + process::first_line(*login));
     }
     return write_gh_hosts(home, host, check, token);
+}
+
+std::string gh_host_token(std::string_view hosts_yml, const std::string& host) {
+    constexpr std::string_view kKey = "    oauth_token: ";
+    bool in_our_block = false;
+    for (auto line : fs::lines(hosts_yml)) {
+        auto text = fs::trim_end(line, "\r\n");
+        bool top_level = !text.empty() && text[0] != ' ' && text[0] != '\t';
+        if (top_level) in_our_block = fs::trim_end(text, " ") == host + ":";
+        if (in_our_block && text.starts_with(kKey)) return std::string(text.substr(kKey.size()));
+    }
+    return "";
 }
 
 std::string with_gh_host(std::string_view hosts_yml, const std::string& host,

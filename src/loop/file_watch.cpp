@@ -9,7 +9,8 @@
 namespace dev8::loop {
 namespace {
 
-constexpr uint32_t kDirectoryEvents = IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO | IN_ATTRIB | IN_DELETE;
+constexpr uint32_t kDirectoryEvents =
+    IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO | IN_ATTRIB | IN_DELETE;
 // The file's own inode: a write through another path to it (a Docker bind
 // mount of one file, a hard link) reaches no watch on this directory.
 constexpr uint32_t kFileEvents = IN_CLOSE_WRITE | IN_ATTRIB;

@@ -24,6 +24,8 @@ struct CopilotWork {
 class CopilotStep final : public DecidedStep<CopilotWork> {
   public:
     std::string_view name() const override { return "copilot"; }
+    // gh extension installs need gh logged in and the network.
+    Lane lane() const override { return Lane::Network; }
 
   protected:
     std::expected<CopilotWork, std::string> decide(const config::Config& config) const override {

@@ -4,8 +4,6 @@
 #include <fmt/ranges.h>
 #include <unistd.h>
 
-#include "dev8/fs/text.h"
-
 namespace dev8::steps {
 namespace {
 
@@ -17,18 +15,13 @@ std::string own_executable() {
     return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "/usr/local/bin/dev8-init";
 }
 
-std::vector<std::string> lines_of(std::string_view text) {
-    std::vector<std::string> result;
-    for (auto line : fs::lines(text)) result.emplace_back(fs::trim_end(line, "\n"));
-    return result;
-}
-
 // Each key with the exact list of values it must end up with.
 using GitConfigWork = std::vector<std::pair<std::string, std::vector<std::string>>>;
 
 class GitConfigStep final : public DecidedStep<GitConfigWork> {
   public:
     std::string_view name() const override { return "git-config"; }
+    Lane lane() const override { return Lane::Git; }
 
   protected:
     std::expected<GitConfigWork, std::string> decide(const config::Config& config) const override {
@@ -55,12 +48,16 @@ class GitConfigStep final : public DecidedStep<GitConfigWork> {
         return fmt::format("set {} in ~/.gitconfig", fmt::join(keys, ", "));
     }
 
+    // One git to read the whole global config, then one per value to change.
     StepResult carry_out(StepContext& context, const GitConfigWork& work) override {
         auto git = context.developer_commands();
+        auto listing = run(git, {"git", "config", "--global", "--list", "--null"});
+        // No ~/.gitconfig yet is a failure here; a broken one fails the writes, with git's reason.
+        auto current = listing && listing->exit.success() ? parse_git_config_list(listing->out)
+                                                          : decltype(parse_git_config_list("")){};
         std::vector<std::string> changed;
         for (const auto& [key, values] : work) {
-            auto current = run(git, {"git", "config", "--global", "--get-all", key});
-            if (current && lines_of(current->out) == values) continue;
+            if (auto it = current.find(key); it != current.end() && it->second == values) continue;
             if (auto set = set_values(git, key, values); !set)
                 return StepResult::failed(set.error());
             changed.push_back(key);
@@ -75,20 +72,17 @@ class GitConfigStep final : public DecidedStep<GitConfigWork> {
         return git.run(std::move(argv), {{"GIT_CONFIG_NOSYSTEM", "1"}}, {}, 30s);
     }
 
+    // --replace-all sets the first value whether the key had none, one or
+    // several; --add appends the rest.
     static std::expected<void, std::string> set_values(const process::CommandRunner& git,
                                                        const std::string& key,
                                                        const std::vector<std::string>& values) {
-        auto unset = run(git, {"git", "config", "--global", "--unset-all", key});
-        // Exit 5: the key was not set, which is fine.
-        if (!unset || !(unset->exit.success() || unset->exit.code == 5)) {
-            return std::unexpected("git config --unset-all " + key + ": " +
-                                   (unset ? process::first_line(*unset) : unset.error().message));
-        }
-        for (const auto& value : values) {
-            auto add = run(git, {"git", "config", "--global", "--add", key, value});
-            if (!add || !add->exit.success()) {
+        for (size_t i = 0; i < values.size(); ++i) {
+            auto set = run(git, {"git", "config", "--global", i == 0 ? "--replace-all" : "--add",
+                                 key, values[i]});
+            if (!set || !set->exit.success()) {
                 return std::unexpected("git config " + key + ": " +
-                                       (add ? process::first_line(*add) : add.error().message));
+                                       (set ? process::first_line(*set) : set.error().message));
             }
         }
         return {};
@@ -99,6 +93,20 @@ class GitConfigStep final : public DecidedStep<GitConfigWork> {
 
 std::unique_ptr<Step> make_git_config_step() {
     return std::make_unique<GitConfigStep>();
+}
+
+std::map<std::string, std::vector<std::string>> parse_git_config_list(std::string_view listing) {
+    std::map<std::string, std::vector<std::string>> entries;
+    while (!listing.empty()) {
+        auto end = listing.find('\0');
+        auto entry = listing.substr(0, end);
+        listing.remove_prefix(end == std::string_view::npos ? listing.size() : end + 1);
+        auto newline = entry.find('\n');
+        auto key = entry.substr(0, newline);
+        auto value = newline == std::string_view::npos ? "true" : entry.substr(newline + 1);
+        if (!key.empty()) entries[std::string(key)].emplace_back(value);
+    }
+    return entries;
 }
 
 }  // namespace dev8::steps

@@ -20,6 +20,7 @@ struct GithubAuthWork {
 class GithubAuthStep final : public DecidedStep<GithubAuthWork> {
   public:
     std::string_view name() const override { return "github-auth"; }
+    Lane lane() const override { return Lane::Network; }
 
   protected:
     std::expected<GithubAuthWork, std::string> decide(const config::Config& config) const override {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <map>
 
 #include "dev8/process/identity.h"
 #include "dev8/steps/ai_tools.h"
@@ -54,17 +55,25 @@ StepRunner::~StepRunner() {
 }
 
 void StepRunner::start(const config::Config& config, process::Reaper& reaper,
-                       github::TokenStatus& token_status, std::function<void()> on_done) {
+                       github::TokenStatus& token_status, StepCallbacks callbacks) {
+    std::map<Lane, std::vector<size_t>> lanes;
+    for (size_t i = 0; i < steps_.size(); ++i) lanes[steps_[i]->lane()].push_back(i);
+    if (lanes.empty()) {
+        callbacks.on_done();
+        return;
+    }
     busy_ = true;
-    thread_ = std::jthread([this, &config, &reaper, &token_status,
-                            on_done = std::move(on_done)](std::stop_token stop) {
-        run_all(stop, StepContext{config, reaper, stop, &token_status}, on_done);
-        busy_ = false;
-    });
+    lanes_running_ = static_cast<int>(lanes.size());
+    StepContext context{config, reaper, stop_.get_token(), &token_status};
+    for (auto& [_, lane] : lanes) {
+        threads_.emplace_back([this, lane = std::move(lane), context, callbacks] {
+            run_lane(lane, context, callbacks);
+        });
+    }
 }
 
 void StepRunner::request_stop() {
-    thread_.request_stop();
+    stop_.request_stop();
 }
 
 std::vector<StepReport> StepRunner::reports() const {
@@ -79,9 +88,9 @@ StepState StepRunner::state_of(std::string_view name) const {
     return StepState::Pending;
 }
 
-void StepRunner::update(size_t index, const StepReport& report) {
-    std::lock_guard lock(mutex_);
-    reports_[index] = report;
+bool StepRunner::ended(std::string_view name) const {
+    auto state = state_of(name);
+    return state != StepState::Pending && state != StepState::Running;
 }
 
 // A step that throws has failed; the others still run.
@@ -99,27 +108,55 @@ StepResult StepRunner::run_one(Step& step, StepContext& context) {
     }
 }
 
-void StepRunner::run_all(std::stop_token stop, const StepContext& base,
-                         const std::function<void()>& on_done) {
-    for (size_t i = 0; i < steps_.size() && !stop.stop_requested(); ++i) {
-        auto& step = *steps_[i];
-        StepReport report;
-        report.name = step.name();
-        report.state = StepState::Running;
-        update(i, report);
-        auto start = std::chrono::steady_clock::now();
-        StepContext context = base;
-        auto result = run_one(step, context);
-        report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::steady_clock::now() - start);
-        report.state = result.state;
-        report.message = result.message;
-        update(i, report);
-        auto level = result.state == StepState::Failed ? spdlog::level::warn : spdlog::level::info;
-        spdlog::log(level, "step {}: {} ({} ms){}{}", report.name, to_string(report.state),
-                    report.duration.count(), result.message.empty() ? "" : ": ", result.message);
+void StepRunner::run_lane(const std::vector<size_t>& lane, StepContext context,
+                          const StepCallbacks& callbacks) {
+    for (size_t index : lane) {
+        if (context.stop.stop_requested()) break;
+        run_step(index, context);
+        callbacks.on_step_done(steps_[index]->name());
     }
-    on_done();
+    if (--lanes_running_ == 0) {
+        log_ended_in_order(true);
+        callbacks.on_done();
+        busy_ = false;
+    }
+}
+
+void StepRunner::run_step(size_t index, StepContext& context) {
+    auto& step = *steps_[index];
+    {
+        std::lock_guard lock(mutex_);
+        reports_[index].state = StepState::Running;
+    }
+    auto start = std::chrono::steady_clock::now();
+    StepContext own = context;
+    auto result = run_one(step, own);
+    auto duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
+    {
+        std::lock_guard lock(mutex_);
+        reports_[index].state = result.state;
+        reports_[index].duration = duration;
+        reports_[index].message = std::move(result.message);
+    }
+    log_ended_in_order(false);
+}
+
+// Logs every ended step whose predecessors have all been logged, so the log
+// reads in step order whichever lane finished first. Once every lane is done,
+// a step a stop kept from running is passed over.
+void StepRunner::log_ended_in_order(bool lanes_done) {
+    std::lock_guard lock(mutex_);
+    for (; next_to_log_ < reports_.size(); ++next_to_log_) {
+        const auto& report = reports_[next_to_log_];
+        if (report.state == StepState::Pending || report.state == StepState::Running) {
+            if (lanes_done) continue;
+            return;
+        }
+        auto level = report.state == StepState::Failed ? spdlog::level::warn : spdlog::level::info;
+        spdlog::log(level, "step {}: {} ({} ms){}{}", report.name, to_string(report.state),
+                    report.duration.count(), report.message.empty() ? "" : ": ", report.message);
+    }
 }
 
 }  // namespace dev8::steps

@@ -97,6 +97,8 @@ class CodeServerPlan {
         spec.cwd = default_cwd(config_);
         spec.ready =
             HttpProbe{fmt::format("http://127.0.0.1:{}/healthz", config_.code_server_port)};
+        // It reads its settings when it starts; its terminals source the env file.
+        spec.after_steps = {"vscode-settings", "ai-tools"};
         if (password) spec.prepare = [plan = *this]() mutable { return plan.password_env(); };
         return spec;
     }

@@ -29,6 +29,7 @@ class Service {
     // After every reap: is the process group of the last run gone yet?
     void on_reaped();
     bool ready() const { return state_ == ServiceState::Ready; }
+    bool started() const { return generation_ > 0; }
     // Ended with exit 0 and is not to be restarted: a one-shot job that is done.
     bool completed() const {
         return state_ == ServiceState::Stopped && last_exit_ && last_exit_->success() &&

@@ -57,6 +57,9 @@ class SshdPlan {
         spec.user = runner_;
         spec.cwd = "/";
         spec.ready = SshProbe{config_.ssh_port};
+        // A login needs its authorized key and its shell's environment; git
+        // and gh may still be on their way (README: Init steps).
+        spec.after_steps = {"ssh-keys", "ai-tools"};
         spec.prepare = [plan = *this]() mutable { return plan.prepare(); };
         return spec;
     }

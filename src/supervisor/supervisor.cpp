@@ -45,9 +45,13 @@ void Supervisor::add_disabled(const std::string& name, const std::string& reason
 }
 
 void Supervisor::start_all() {
+    start_where([](const ServiceSpec&) { return true; });
+}
+
+void Supervisor::start_where(const std::function<bool(const ServiceSpec&)>& may_start) {
     for (auto& service : services_) {
         if (stopping_) return;
-        service->start();
+        if (!service->started() && may_start(service->spec())) service->start();
     }
 }
 

@@ -4,6 +4,8 @@ against the loopback GitHub mock, with real gh and git."""
 import json
 import subprocess
 import os
+import re
+import socket
 import threading
 import time
 
@@ -342,3 +344,37 @@ def test_a_different_private_key_is_backed_up_not_lost(dev8, github, tmp_path):
     assert "not-base64" not in authorized
     assert (home / ".ssh").stat().st_mode & 0o777 == 0o700
     assert (home / ".ssh/authorized_keys").stat().st_mode & 0o777 == 0o600
+
+
+def test_sshd_takes_logins_while_github_is_still_being_asked(dev8, github, tmp_path):
+    """The GitHub steps do not hold up the SSH keys, and sshd needs only those
+    (and the shells' environment): the workspace takes logins at once."""
+    token = "ghp_hangingtoken0123456789abcdefABCDG"
+    github.tokens[token] = Token("hang")
+    key = tmp_path / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    dev8.start(env=dev8.base_env(GITHUB_TOKEN=token, DEV8_GITHUB_HOST=github.host,
+                                 SSL_CERT_FILE=github.ca, DEV8_SSHD="on", DEV8_SSH_PORT=str(port),
+                                 GIT_USER_NAME="Dev Eight",
+                                 SSH_PUBLIC_KEY=(tmp_path / "id_ed25519.pub").read_text()),
+               unshare=UNSHARE_HOST_NET, developer=True)
+    dev8.wait_service("sshd", lambda s: s["state"] == "ready", timeout=15)
+    status = dev8.status()
+    assert step(status, "github-auth")["state"] == "running", status
+    assert status["phase"] == "init" and status["healthy"] is False, status
+    login = subprocess.run(
+        ["ssh", "-F", "/dev/null", "-p", str(port), "-i", str(key), "-o", "BatchMode=yes",
+         "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+         "-o", "ConnectTimeout=5", "dev8@127.0.0.1", "id -un"],
+        capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert login.returncode == 0 and login.stdout == "dev8\n", (login, dev8.diag())
+    dev8.signal(15)
+    assert dev8.wait(5) == 0
+    # The log keeps step order: github-auth's line first, though it ended last;
+    # copilot, which the stop kept from running, has none.
+    lines = [line for line in dev8.stderr.splitlines() if " step " in line]
+    names = [re.search(r" step ([\w-]+):", line).group(1) for line in lines]
+    assert names == ["github-auth", "git-config", "ssh-keys", "vscode-settings", "ai-tools"], lines

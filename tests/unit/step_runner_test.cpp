@@ -2,6 +2,10 @@
 
 #include <catch2/catch.hpp>
 #include <future>
+#include <mutex>
+
+#include "capture.h"
+#include "dev8/log/logging.h"
 
 using namespace dev8;
 using namespace std::chrono_literals;
@@ -28,7 +32,9 @@ std::vector<steps::StepReport> run_all(std::vector<std::unique_ptr<steps::Step>>
     github::TokenStatus token_status;
     steps::StepRunner runner(std::move(list));
     std::promise<void> done;
-    runner.start(config, reaper, token_status, [&done] { done.set_value(); });
+    runner.start(
+        config, reaper, token_status,
+        {.on_step_done = [](std::string_view) {}, .on_done = [&done] { done.set_value(); }});
     REQUIRE(done.get_future().wait_for(10s) == std::future_status::ready);
     while (runner.busy()) std::this_thread::sleep_for(1ms);
     return runner.reports();
@@ -68,4 +74,98 @@ TEST_CASE("a step that throws has failed, and the next one still runs", "[steps]
     CHECK(reports[1].state == steps::StepState::Failed);
     CHECK(reports[1].message == "internal error: std::bad_alloc");
     CHECK(reports[2].state == steps::StepState::Ok);
+}
+
+namespace {
+
+// A step of a given lane that waits until it is released.
+class GatedStep final : public steps::Step {
+  public:
+    GatedStep(std::string name, steps::Lane lane, std::shared_future<void> gate)
+        : name_(std::move(name)), lane_(lane), gate_(std::move(gate)) {}
+    std::string_view name() const override { return name_; }
+    steps::Lane lane() const override { return lane_; }
+    std::string plan(const config::Config&) const override { return "gated"; }
+    steps::StepResult run(steps::StepContext&) override {
+        gate_.wait();
+        return steps::StepResult::ok();
+    }
+
+  private:
+    std::string name_;
+    steps::Lane lane_;
+    std::shared_future<void> gate_;
+};
+
+}  // namespace
+
+TEST_CASE("a step waiting on the network holds up no file step, and the log keeps step order",
+          "[steps]") {
+    log::setup(log::Format::Text, spdlog::level::info);
+    Capture err(STDERR_FILENO);
+    std::promise<void> network, files_done, all_done;
+    std::promise<void> open;
+    open.set_value();
+    std::vector<std::unique_ptr<steps::Step>> list;
+    list.push_back(std::make_unique<GatedStep>("slow-network", steps::Lane::Network,
+                                               network.get_future().share()));
+    list.push_back(
+        std::make_unique<GatedStep>("keys", steps::Lane::Files, open.get_future().share()));
+    config::Config config;
+    process::Reaper reaper;
+    github::TokenStatus token_status;
+    steps::StepRunner runner(std::move(list));
+    std::mutex mutex;
+    std::vector<std::string> ended;
+    runner.start(config, reaper, token_status,
+                 {.on_step_done =
+                      [&](std::string_view name) {
+                          std::lock_guard lock(mutex);
+                          ended.emplace_back(name);
+                          if (name == "keys") files_done.set_value();
+                      },
+                  .on_done = [&] { all_done.set_value(); }});
+    REQUIRE(files_done.get_future().wait_for(10s) == std::future_status::ready);
+    CHECK(runner.ended("keys"));
+    CHECK_FALSE(runner.ended("slow-network"));
+    CHECK(err.text().find("step keys") == std::string::npos);  // waits for the step before it
+
+    network.set_value();
+    REQUIRE(all_done.get_future().wait_for(10s) == std::future_status::ready);
+    while (runner.busy()) std::this_thread::sleep_for(1ms);
+    CHECK(ended == std::vector<std::string>{"keys", "slow-network"});
+    auto log = err.text();
+    auto network_line = log.find("step slow-network: ok");
+    auto keys_line = log.find("step keys: ok");
+    REQUIRE(network_line != std::string::npos);
+    REQUIRE(keys_line != std::string::npos);
+    CHECK(network_line < keys_line);
+}
+
+TEST_CASE("a stop ends every lane after its current step and on_done still comes once", "[steps]") {
+    std::promise<void> gate, all_done;
+    std::atomic<int> done_calls{0};
+    std::vector<std::unique_ptr<steps::Step>> list;
+    auto shared = gate.get_future().share();
+    list.push_back(std::make_unique<GatedStep>("a", steps::Lane::Network, shared));
+    list.push_back(std::make_unique<GatedStep>("b", steps::Lane::Network, shared));
+    list.push_back(std::make_unique<GatedStep>("c", steps::Lane::Files, shared));
+    list.push_back(std::make_unique<GatedStep>("d", steps::Lane::Files, shared));
+    config::Config config;
+    process::Reaper reaper;
+    github::TokenStatus token_status;
+    steps::StepRunner runner(std::move(list));
+    runner.start(config, reaper, token_status,
+                 {.on_step_done = [](std::string_view) {},
+                  .on_done =
+                      [&] {
+                          if (++done_calls == 1) all_done.set_value();
+                      }});
+    runner.request_stop();
+    gate.set_value();
+    REQUIRE(all_done.get_future().wait_for(10s) == std::future_status::ready);
+    while (runner.busy()) std::this_thread::sleep_for(1ms);
+    CHECK(done_calls == 1);
+    CHECK(runner.state_of("b") == steps::StepState::Pending);
+    CHECK(runner.state_of("d") == steps::StepState::Pending);
 }

@@ -19,6 +19,10 @@ std::expected<std::string, std::string> log_gh_in(const process::CommandRunner& 
                                                   const github::TokenCheck& check,
                                                   const std::string& token);
 
+// The token gh's hosts.yml holds for `host` (the `oauth_token` of its block),
+// or "" when it holds none there (not logged in, or gh keeps it in a keyring).
+std::string gh_host_token(std::string_view hosts_yml, const std::string& host);
+
 // gh's hosts.yml with `host` set to this token and login, every other host's
 // block kept as it was.
 std::string with_gh_host(std::string_view hosts_yml, const std::string& host,

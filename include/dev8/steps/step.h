@@ -49,11 +49,18 @@ struct StepContext {
     }
 };
 
+// Which worker runs a step: the steps of one lane run in their order, the
+// lanes side by side. Network steps wait on GitHub, Git runs git several
+// times, Files only writes the developer's files; so neither a slow GitHub nor
+// git's start-ups hold up the SSH keys (and with them sshd).
+enum class Lane { Network, Git, Files };
+
 // One ordered init step. A failure is a result, never an exception.
 class Step {
   public:
     virtual ~Step() = default;
     virtual std::string_view name() const = 0;
+    virtual Lane lane() const { return Lane::Files; }
     // What run() would do with this configuration, or why it would be skipped.
     virtual std::string plan(const config::Config& config) const = 0;
     virtual StepResult run(StepContext& context) = 0;

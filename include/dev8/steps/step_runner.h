@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <stop_token>
 #include <thread>
 #include <vector>
 
@@ -14,35 +15,50 @@ namespace dev8::steps {
 // The init steps of DESIGN.md §4, in order.
 std::vector<std::unique_ptr<Step>> default_steps();
 
-// Runs the steps in order on a worker thread, so the event loop keeps reaping
-// and answering signals while a slow step waits on the network.
+struct StepCallbacks {
+    // On a worker thread, once for each step that has ended, in the order the
+    // steps end (which may differ from their order across lanes).
+    std::function<void(std::string_view name)> on_step_done;
+    // On a worker thread, once every step has run or the stop token fired.
+    std::function<void()> on_done;
+};
+
+// Runs the steps on worker threads, one per lane (Step::lane), so the event
+// loop keeps reaping and answering signals while a slow step waits on the
+// network, and the file steps wait neither for GitHub nor for git. The status shows every
+// step in its place; the log shows each step's line in step order (a line
+// waits for the lines of the steps before it).
 class StepRunner {
   public:
     explicit StepRunner(std::vector<std::unique_ptr<Step>> steps);
     ~StepRunner();
 
-    // `on_done` is called on the worker thread once every step has run or the
-    // stop token fired.
     void start(const config::Config& config, process::Reaper& reaper,
-               github::TokenStatus& token_status, std::function<void()> on_done);
+               github::TokenStatus& token_status, StepCallbacks callbacks);
     void request_stop();
-    // The worker thread has started and not yet finished.
+    // A worker thread has started and not yet finished.
     bool busy() const { return busy_.load(); }
     std::vector<StepReport> reports() const;
     // The state of the step called `name` (Pending when there is none).
     StepState state_of(std::string_view name) const;
+    // The step called `name` has ended: ok, skipped or failed.
+    bool ended(std::string_view name) const;
 
   private:
-    void run_all(std::stop_token stop, const StepContext& base,
-                 const std::function<void()>& on_done);
-    void update(size_t index, const StepReport& report);
+    void run_lane(const std::vector<size_t>& lane, StepContext context,
+                  const StepCallbacks& callbacks);
+    void run_step(size_t index, StepContext& context);
+    void log_ended_in_order(bool lanes_done);
     static StepResult run_one(Step& step, StepContext& context);
 
     std::vector<std::unique_ptr<Step>> steps_;
     mutable std::mutex mutex_;
     std::vector<StepReport> reports_;
+    size_t next_to_log_ = 0;
     std::atomic<bool> busy_{false};
-    std::jthread thread_;
+    std::atomic<int> lanes_running_{0};
+    std::stop_source stop_;
+    std::vector<std::jthread> threads_;  // last: joined before the rest is destroyed
 };
 
 }  // namespace dev8::steps

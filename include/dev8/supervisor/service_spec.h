@@ -50,6 +50,10 @@ struct ServiceSpec {
     bool is_main = false;
     // sshd or code-server: the workspace is not ready without it.
     bool builtin = false;
+    // The init steps that must have ended before it starts (sshd: the SSH
+    // keys and the shells' environment). Empty: every step, as for a
+    // services.d service and the main command.
+    std::vector<std::string> after_steps;
 
     // Counts for readiness (`dev8-init health`): a built-in or essential
     // service, or the main command. Another one in trouble only degrades.

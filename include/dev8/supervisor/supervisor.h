@@ -50,7 +50,9 @@ class Supervisor {
 
     void add(ServiceSpec spec);
     void add_disabled(const std::string& name, const std::string& reason);
+    // Starts every service not started yet, or those `may_start` picks.
     void start_all();
+    void start_where(const std::function<bool(const ServiceSpec&)>& may_start);
 
     // After each reap: a service whose last process group is gone may restart.
     void on_reaped();
