@@ -1,11 +1,12 @@
 #!/bin/bash
 # make bench: dev8-init against tini, dumb-init and s6-svscan, each as PID 1 of
 # fresh namespaces, then the init phase's own overhead, then how soon the
-# built-in sshd and code-server are ready, then the base image under Docker
+# built-in sshd and code-server are ready, then the whole start against the
+# shell entrypoint and the services alone, then the base image under Docker
 # against tini with a shell entrypoint; prints the tables (stdout). See
-# bench/bench.py, bench/init_steps.py, bench/service_ready.py and
-# bench/images.py for what is measured and the BENCH_* knobs
-# (BENCH_IDLE_SECONDS=60 by default).
+# bench/bench.py, bench/init_steps.py, bench/service_ready.py,
+# bench/whole_start.py and bench/images.py for what is measured and the
+# BENCH_* knobs (BENCH_IDLE_SECONDS=60 by default).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
@@ -49,6 +50,10 @@ echo
 # The built-in services: needs code-server (scripts/deps.sh code-server).
 "$repo/scripts/deps.sh" code-server >&2
 /usr/bin/python3 "$here/service_ready.py"
+echo
+# The whole start, every step active: dev8-init against the shell entrypoint
+# it replaces and against sshd and code-server alone.
+/usr/bin/python3 "$here/whole_start.py"
 echo
 # The base image under Docker (an engine started, the image built, if need be).
 if "$repo/scripts/deps.sh" docker >&2; then

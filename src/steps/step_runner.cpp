@@ -1,6 +1,8 @@
 #include "dev8/steps/step_runner.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <map>
@@ -30,6 +32,10 @@ std::string_view to_string(StepState state) {
     }
     return "failed";
 }
+
+namespace {
+constexpr int kBackgroundNice = 10;
+}  // namespace
 
 std::vector<std::unique_ptr<Step>> default_steps() {
     std::vector<std::unique_ptr<Step>> steps;
@@ -110,6 +116,10 @@ StepResult StepRunner::run_one(Step& step, StepContext& context) {
 
 void StepRunner::run_lane(const std::vector<size_t>& lane, StepContext context,
                           const StepCallbacks& callbacks) {
+    // While sshd and code-server start, they get the CPU first: the network
+    // and git lanes (TLS, gh and git, which inherit this) yield to them.
+    if (!lane.empty() && steps_[lane.front()]->lane() != Lane::Files)
+        ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kBackgroundNice);
     for (size_t index : lane) {
         if (context.stop.stop_requested()) break;
         run_step(index, context);
