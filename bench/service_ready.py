@@ -3,8 +3,9 @@
 programs started by hand. Prints one table.
 
 - by hand: sshd (or code-server) exec'd in a fresh network namespace, polled
-  until it serves: a completed key exchange (ssh-keyscan every 5 ms) or a
-  `GET /healthz` = 200 (every 1 ms);
+  until it serves: a completed SSH handshake (bench/ssh_probe.c, the libssh
+  handshake of dev8-init's own probe, every 5 ms) or a `GET /healthz` = 200
+  (every 1 ms);
 - dev8-init: dev8-init exec'd as PID 1 of fresh namespaces with only that
   service on, its status socket polled every 1 ms until the service is
   `ready`, which dev8-init decides the same way (an SSH handshake with
@@ -43,22 +44,18 @@ GOAL_MS = 10
 # Inside the namespace: take the clock, then become the program (dev8-init).
 EXEC = "import os, sys, time; print(time.monotonic(), flush=True); os.execv(sys.argv[1], sys.argv[1:])"
 
-# Inside the namespace: start the program, poll until it serves, print both
-# instants. sshd serves once a key exchange completes (ssh-keyscan, every
-# 5 ms: what dev8-init's libssh probe waits for); code-server once /healthz
-# answers 200 (every 1 ms), not when it merely listens.
+# Inside the namespace: start the program, watch until it serves, print both
+# instants. sshd serves once an SSH handshake completes (bench/ssh_probe.c:
+# the libssh handshake dev8-init's probe makes, every 5 ms); code-server once
+# /healthz answers 200 (every 1 ms), not when it merely listens.
 BY_HAND = r"""
 import http.client, os, subprocess, sys, time
-mode, port = sys.argv[1], int(sys.argv[2])
+mode, port, probe = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 start = time.monotonic()
-proc = subprocess.Popen(sys.argv[3:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+proc = subprocess.Popen(sys.argv[4:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                         preexec_fn=os.setsid)
 
-def serves():
-    if mode == "ssh":
-        scan = subprocess.run(["ssh-keyscan", "-T", "2", "-p", str(port), "127.0.0.1"],
-                              capture_output=True, text=True)
-        return "ssh-ed25519" in scan.stdout
+def healthz():
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
         conn.request("GET", "/healthz")
@@ -66,8 +63,11 @@ def serves():
     except OSError:
         return False
 
-while time.monotonic() - start < 60 and not serves():
-    time.sleep(0.005 if mode == "ssh" else 0.001)
+if mode == "ssh":
+    subprocess.run([probe, str(port), "60000"])
+else:
+    while time.monotonic() - start < 60 and not healthz():
+        time.sleep(0.001)
 print(start, time.monotonic(), flush=True)
 os.killpg(proc.pid, 9)
 proc.wait()
@@ -86,9 +86,20 @@ UsePAM yes
 """
 
 
+def compile_probe(work):
+    """bench/ssh_probe.c, built against Debian's libssh."""
+    out = os.path.join(work, "ssh_probe")
+    subprocess.run(["cc", "-O2", "-Wall", "-o", out, os.path.join(HERE, "ssh_probe.c"), "-lssh"],
+                   check=True)
+    return out
+
+
+PROBE = None
+
+
 def by_hand(mode, port, argv):
     """Milliseconds from exec to serving (mode: ssh or http)."""
-    out = subprocess.run(UNSHARE + ["/usr/bin/python3", "-c", BY_HAND, mode, str(port), *argv],
+    out = subprocess.run(UNSHARE + ["/usr/bin/python3", "-c", BY_HAND, mode, str(port), PROBE, *argv],
                          capture_output=True, text=True, timeout=90, preexec_fn=developer_root)
     start, serving = map(float, out.stdout.split())
     return (serving - start) * 1000
@@ -185,6 +196,8 @@ def main():
         sys.exit(f"service_ready.py: {CODE_SERVER} missing; run scripts/deps.sh code-server")
     work = tempfile.mkdtemp(prefix="d8b-ready-", dir="/tmp")
     os.chmod(work, 0o755)
+    global PROBE
+    PROBE = compile_probe(work)
     try:
         sshd = sshd_runs(runs, work)
         code_server = code_server_runs(runs)

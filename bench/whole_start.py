@@ -13,8 +13,9 @@ table.
 - dev8-init: every step active (token, gh, git identity and helper, a key,
   settings, an AI key), sshd and code-server on.
 
-Every variant is watched the same way from outside: ssh-keyscan every 5 ms
-until a key exchange completes, and `GET /healthz` every 1 ms until 200.
+Every variant is watched the same way from outside: bench/ssh_probe.c (the
+libssh handshake of dev8-init's own readiness probe) every 5 ms until a
+handshake completes, and `GET /healthz` every 1 ms until 200.
 
 Usage: bench/whole_start.py [RUNS]   (DEV8_INIT, DEV8_CODE_SERVER_BIN)
 """
@@ -34,6 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 from conftest import UNSHARE_HOST_NET, developer_root  # noqa: E402
 from github_mock import GitHubMock, Token  # noqa: E402
+from service_ready import compile_probe  # noqa: E402
 
 DEV8_INIT = os.environ.get("DEV8_INIT", os.path.join(HERE, "..", "build", "dev8-init"))
 CODE_SERVER = os.environ.get("DEV8_CODE_SERVER_BIN", "/var/cache/dev8-init/code-server/code-server")
@@ -54,10 +56,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def ssh_serves(port):
-    scan = subprocess.run(["ssh-keyscan", "-T", "2", "-p", str(port), "127.0.0.1"],
-                          capture_output=True, text=True)
-    return "ssh-" in scan.stdout
+def watch_ssh(probe, port, begun, found):
+    if subprocess.run([probe, str(port), "60000"]).returncode == 0:
+        found.append((time.monotonic() - begun) * 1000)
 
 
 def http_serves(port):
@@ -92,13 +93,13 @@ def kill_namespace(proc):
     proc.wait(10)
 
 
-def one_start(argv, env, ssh_port, http_port):
+def one_start(argv, env, ssh_port, http_port, probe):
     """Milliseconds from exec to sshd serving and to code-server serving."""
     ssh_at, http_at = [], []
     begun = time.monotonic()
     proc = subprocess.Popen(UNSHARE_HOST_NET + argv, env=env, preexec_fn=developer_root,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    watchers = [threading.Thread(target=watch, args=(lambda: ssh_serves(ssh_port), 0.005, begun, ssh_at)),
+    watchers = [threading.Thread(target=watch_ssh, args=(probe, ssh_port, begun, ssh_at)),
                 threading.Thread(target=watch, args=(lambda: http_serves(http_port), 0.001, begun, http_at))]
     try:
         for w in watchers:
@@ -147,6 +148,7 @@ def main():
                    check=True)
     with open(work + "/key.pub") as f:
         public_key = f.read().strip()
+    probe = compile_probe(work)
     variants = {
         "sshd and code-server alone": (["/bin/bash", "-c", ALONE], 0),
         "shell entrypoint (bench/entrypoint.sh)": (["/bin/bash", os.path.join(HERE, "entrypoint.sh")], 0),
@@ -159,7 +161,7 @@ def main():
                 shutil.rmtree(work + "/state", ignore_errors=True)
                 envs = environment(mock, work, public_key)
                 ports = int(envs[0]["SSH_PORT"]), int(envs[0]["CODE_SERVER_PORT"])
-                results[name].append(one_start(argv, envs[which], *ports))
+                results[name].append(one_start(argv, envs[which], *ports, probe))
     finally:
         mock.close()
         shutil.rmtree(work, ignore_errors=True)
