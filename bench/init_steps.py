@@ -114,16 +114,23 @@ def by_hand(mock):
     return github, git
 
 
-def main():
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+def github_and_key(token):
+    """A work folder, the loopback GitHub mock (its CA readable by dev8)
+    accepting `token`, and a client key pair in the folder: (work, mock,
+    public key line)."""
     work = tempfile.mkdtemp(prefix="d8gh-", dir="/tmp")
     os.chmod(work, 0o755)
     mock = GitHubMock(work)
     os.chmod(mock.ca, 0o644)
-    mock.tokens[TOKEN] = Token("valid", login="bench")
+    mock.tokens[token] = Token("valid", login="bench")
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", work + "/key"], check=True)
     with open(work + "/key.pub") as f:
-        public_key = f.read().strip()
+        return work, mock, f.read().strip()
+
+
+def main():
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+    work, mock, public_key = github_and_key(TOKEN)
     try:
         inits, hands, floors = [], [], []
         for _ in range(runs):  # interleaved, so a busy moment hits both alike

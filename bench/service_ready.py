@@ -21,6 +21,7 @@ Both clocks are CLOCK_MONOTONIC, which namespaces share.
 Usage: bench/service_ready.py [RUNS]   (DEV8_INIT, DEV8_CODE_SERVER_BIN)
 """
 
+import http.client
 import json
 import os
 import re
@@ -49,24 +50,17 @@ EXEC = "import os, sys, time; print(time.monotonic(), flush=True); os.execv(sys.
 # the libssh handshake dev8-init's probe makes, every 5 ms); code-server once
 # /healthz answers 200 (every 1 ms), not when it merely listens.
 BY_HAND = r"""
-import http.client, os, subprocess, sys, time
-mode, port, probe = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+import os, subprocess, sys, time
+mode, port, probe, here = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+sys.path.insert(0, here)
+from service_ready import http_serves
 start = time.monotonic()
-proc = subprocess.Popen(sys.argv[4:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+proc = subprocess.Popen(sys.argv[5:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                         preexec_fn=os.setsid)
-
-def healthz():
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-        conn.request("GET", "/healthz")
-        return conn.getresponse().status == 200
-    except OSError:
-        return False
-
 if mode == "ssh":
     subprocess.run([probe, str(port), "60000"])
 else:
-    while time.monotonic() - start < 60 and not healthz():
+    while time.monotonic() - start < 60 and not http_serves(port):
         time.sleep(0.001)
 print(start, time.monotonic(), flush=True)
 os.killpg(proc.pid, 9)
@@ -86,6 +80,16 @@ UsePAM yes
 """
 
 
+def http_serves(port):
+    """code-server serves: GET /healthz answers 200."""
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+        conn.request("GET", "/healthz")
+        return conn.getresponse().status == 200
+    except OSError:
+        return False
+
+
 def compile_probe(work):
     """bench/ssh_probe.c, built against Debian's libssh."""
     out = os.path.join(work, "ssh_probe")
@@ -99,7 +103,8 @@ PROBE = None
 
 def by_hand(mode, port, argv):
     """Milliseconds from exec to serving (mode: ssh or http)."""
-    out = subprocess.run(UNSHARE + ["/usr/bin/python3", "-c", BY_HAND, mode, str(port), PROBE, *argv],
+    out = subprocess.run(UNSHARE + ["/usr/bin/python3", "-c", BY_HAND, mode, str(port), PROBE, HERE,
+                                    *argv],
                          capture_output=True, text=True, timeout=90, preexec_fn=developer_root)
     start, serving = map(float, out.stdout.split())
     return (serving - start) * 1000

@@ -20,26 +20,21 @@ handshake completes, and `GET /healthz` every 1 ms until 200.
 Usage: bench/whole_start.py [RUNS]   (DEV8_INIT, DEV8_CODE_SERVER_BIN)
 """
 
-import http.client
 import os
 import shutil
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 from conftest import UNSHARE_HOST_NET, developer_root  # noqa: E402
-from github_mock import GitHubMock, Token  # noqa: E402
-from service_ready import compile_probe  # noqa: E402
+from init_steps import github_and_key  # noqa: E402
+from service_ready import CODE_SERVER, DEV8_INIT, PATH, compile_probe, http_serves  # noqa: E402
 
-DEV8_INIT = os.environ.get("DEV8_INIT", os.path.join(HERE, "..", "build", "dev8-init"))
-CODE_SERVER = os.environ.get("DEV8_CODE_SERVER_BIN", "/var/cache/dev8-init/code-server/code-server")
-PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 TOKEN = "ghp_wholestart0123456789abcdefABCDEF01"
 
 ALONE = r"""
@@ -59,15 +54,6 @@ def free_port():
 def watch_ssh(probe, port, begun, found):
     if subprocess.run([probe, str(port), "60000"]).returncode == 0:
         found.append((time.monotonic() - begun) * 1000)
-
-
-def http_serves(port):
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-        conn.request("GET", "/healthz")
-        return conn.getresponse().status == 200
-    except OSError:
-        return False
 
 
 def watch(serves, interval, begun, found):
@@ -138,16 +124,9 @@ def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 7
     if not os.access(CODE_SERVER, os.X_OK):
         sys.exit(f"whole_start.py: {CODE_SERVER} missing; run scripts/deps.sh code-server")
-    work = tempfile.mkdtemp(prefix="d8ws-", dir="/tmp")
-    os.chmod(work, 0o755)
-    mock = GitHubMock(work)
-    os.chmod(mock.ca, 0o644)
-    mock.tokens[TOKEN] = Token("valid", login="bench")
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", work + "/key"], check=True)
+    work, mock, public_key = github_and_key(TOKEN)
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", work + "/host_key"],
                    check=True)
-    with open(work + "/key.pub") as f:
-        public_key = f.read().strip()
     probe = compile_probe(work)
     variants = {
         "sshd and code-server alone": (["/bin/bash", "-c", ALONE], 0),

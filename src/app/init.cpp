@@ -151,6 +151,7 @@ class Init {
 
     void init_finished() {
         init_done_ = true;
+        steps_.join();
         if (pid1_.stopping()) return;
         supervisor_.start_all();
         start_token_refresh();

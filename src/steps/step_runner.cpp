@@ -82,6 +82,11 @@ void StepRunner::request_stop() {
     stop_.request_stop();
 }
 
+void StepRunner::join() {
+    for (auto& thread : threads_)
+        if (thread.joinable()) thread.join();
+}
+
 std::vector<StepReport> StepRunner::reports() const {
     std::lock_guard lock(mutex_);
     return reports_;

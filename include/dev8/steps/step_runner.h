@@ -36,6 +36,9 @@ class StepRunner {
     void start(const config::Config& config, process::Reaper& reaper,
                github::TokenStatus& token_status, StepCallbacks callbacks);
     void request_stop();
+    // Waits for the worker threads to end (after on_done they end at once),
+    // so their stacks leave PID 1's memory.
+    void join();
     // A worker thread has started and not yet finished.
     bool busy() const { return busy_.load(); }
     std::vector<StepReport> reports() const;
