@@ -33,6 +33,7 @@ ScopedFsIdentity::ScopedFsIdentity(const fs::Account& account) {
     int count = ::getgroups(0, nullptr);
     saved_groups_.resize(static_cast<size_t>(std::max(count, 0)));
     if (count > 0) ::getgroups(count, saved_groups_.data());
+    ::prctl(PR_GET_PDEATHSIG, &saved_death_signal_);
     active_ = true;
     bool groups_set = ::syscall(SYS_setgroups, account.groups.size(), account.groups.data()) == 0;
     set_fs_ids(account.uid, account.gid);
@@ -56,6 +57,9 @@ void ScopedFsIdentity::restore() {
     // stays what it was before, so `nsenter -t 1` and /proc/1/exe still work
     // for root in the container.
     ::prctl(PR_SET_DUMPABLE, 1);
+    // It also drops the thread's parent-death signal: one asked for by
+    // whoever started dev8-init (`unshare --kill-child`) stays asked for.
+    if (saved_death_signal_ != 0) ::prctl(PR_SET_PDEATHSIG, saved_death_signal_);
 }
 
 std::string ScopedFsIdentity::failure_text(const fs::Account& account) {

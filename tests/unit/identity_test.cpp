@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <thread>
 
 #include "dev8/fs/atomic_file.h"
@@ -51,6 +52,19 @@ TEST_CASE("acting as the developer leaves the process dumpable afterwards", "[ro
     std::thread worker([&] { process::ScopedFsIdentity identity(dev); });
     worker.join();
     CHECK(::prctl(PR_GET_DUMPABLE) == 1);
+}
+
+TEST_CASE("acting as the developer keeps the parent-death signal the thread had", "[root]") {
+    REQUIRE(::geteuid() == 0);
+    fs::Account dev{"dev", 4321, 4322, "/", "/bin/sh", {4322}};
+    int after = -1;
+    std::thread worker([&] {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        { process::ScopedFsIdentity identity(dev); }
+        ::prctl(PR_GET_PDEATHSIG, &after);
+    });
+    worker.join();
+    CHECK(after == SIGKILL);
 }
 
 TEST_CASE("an identity taken inside another leaves the outer one in place", "[root]") {

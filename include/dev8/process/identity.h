@@ -40,6 +40,7 @@ class ScopedFsIdentity {
     uid_t saved_uid_ = 0;
     gid_t saved_gid_ = 0;
     std::vector<gid_t> saved_groups_;
+    int saved_death_signal_ = 0;
 };
 
 // Runs `work` (returning std::expected<T, std::string>) acting on files as
