@@ -11,7 +11,8 @@ table.
   the same steps one after another (curl for the token, gh, git, the keys,
   the settings, the AI keys), then both services;
 - dev8-init: every step active (token, gh, git identity and helper, a key,
-  settings, an AI key), sshd and code-server on.
+  settings, an AI key), sshd and code-server on; and the same without the
+  token (no GitHub, no gh: the steps that only write files and run git).
 
 Every variant is watched the same way from outside: bench/ssh_probe.c (the
 libssh handshake of dev8-init's own readiness probe) every 5 ms until a
@@ -113,7 +114,8 @@ def environment(mock, work, public_key):
             "DEV8_CODE_SERVER_BIN": CODE_SERVER, "DEV8_CODE_SERVER_PORT": env["CODE_SERVER_PORT"]}
     for name in ("SSH_PORT", "CODE_SERVER_PORT", "SSH_HOST_KEY", "CODE_SERVER_BIN"):
         del dev8[name]
-    return env, dev8
+    offline = {k: v for k, v in dev8.items() if k != "GITHUB_TOKEN"}
+    return env, dev8, offline
 
 
 def cell(xs):
@@ -132,6 +134,7 @@ def main():
         "sshd and code-server alone": (["/bin/bash", "-c", ALONE], 0),
         "shell entrypoint (bench/entrypoint.sh)": (["/bin/bash", os.path.join(HERE, "entrypoint.sh")], 0),
         "dev8-init, every step": ([DEV8_INIT], 1),
+        "dev8-init, offline steps (no token)": ([DEV8_INIT], 2),
     }
     results = {name: [] for name in variants}
     try:
