@@ -53,8 +53,8 @@ class GitConfigStep final : public DecidedStep<GitConfigWork> {
         auto git = context.developer_commands();
         auto listing = run(git, {"git", "config", "--global", "--list", "--null"});
         // No ~/.gitconfig yet is a failure here; a broken one fails the writes, with git's reason.
-        auto current = listing && listing->exit.success() ? parse_git_config_list(listing->out)
-                                                          : decltype(parse_git_config_list("")){};
+        auto current =
+            parse_git_config_list(listing && listing->exit.success() ? listing->out : "");
         std::vector<std::string> changed;
         for (const auto& [key, values] : work) {
             if (auto it = current.find(key); it != current.end() && it->second == values) continue;

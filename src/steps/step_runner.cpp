@@ -71,9 +71,9 @@ void StepRunner::start(const config::Config& config, process::Reaper& reaper,
     busy_ = true;
     lanes_running_ = static_cast<int>(lanes.size());
     StepContext context{config, reaper, stop_.get_token(), &token_status};
-    for (auto& [_, lane] : lanes) {
-        threads_.emplace_back([this, lane = std::move(lane), context, callbacks] {
-            run_lane(lane, context, callbacks);
+    for (auto& [lane, indices] : lanes) {
+        threads_.emplace_back([this, lane, indices = std::move(indices), context, callbacks] {
+            run_lane(lane, indices, context, callbacks);
         });
     }
 }
@@ -119,13 +119,13 @@ StepResult StepRunner::run_one(Step& step, StepContext& context) {
     }
 }
 
-void StepRunner::run_lane(const std::vector<size_t>& lane, StepContext context,
+void StepRunner::run_lane(Lane lane, const std::vector<size_t>& indices, StepContext context,
                           const StepCallbacks& callbacks) {
     // While sshd and code-server start, they get the CPU first: the network
     // and git lanes (TLS, gh and git, which inherit this) yield to them.
-    if (!lane.empty() && steps_[lane.front()]->lane() != Lane::Files)
+    if (lane != Lane::Files)
         ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kBackgroundNice);
-    for (size_t index : lane) {
+    for (size_t index : indices) {
         if (context.stop.stop_requested()) break;
         run_step(index, context);
         callbacks.on_step_done(steps_[index]->name());

@@ -48,7 +48,7 @@ class StepRunner {
     bool ended(std::string_view name) const;
 
   private:
-    void run_lane(const std::vector<size_t>& lane, StepContext context,
+    void run_lane(Lane lane, const std::vector<size_t>& indices, StepContext context,
                   const StepCallbacks& callbacks);
     void run_step(size_t index, StepContext& context);
     void log_ended_in_order(bool lanes_done);
