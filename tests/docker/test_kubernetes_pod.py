@@ -161,8 +161,11 @@ class Pod:
         return self.workspace.exec(*self.container[name]["exec"]["command"], check=False).returncode
 
     def wait_ready(self):
-        wait_until(lambda: self.probe("readinessProbe") == 0, 60, interval=0.2,
-                   message=self.workspace.logs)
+        """The readiness probe passes; a container that exits instead fails at once."""
+        ws = self.workspace
+        wait_until(lambda: self.probe("readinessProbe") == 0 or ws.health()[1] == "exited", 60,
+                   interval=0.2, message=ws.logs)
+        assert ws.health()[1] == "running", ws.logs()
 
     def delete(self):
         """What the kubelet does when the pod goes: SIGTERM, the grace period, SIGKILL."""
@@ -184,9 +187,7 @@ def test_the_statefulset_pod_logs_in_rotates_the_token_and_survives_a_reschedule
     pod.secret.write({"github-token": TOKEN + "\n", "ssh-public-key": public + "\n",
                       "anthropic-api-key": "", "openai-api-key": ""})
     ws = pod.start()
-    wait_until(lambda: pod.probe("readinessProbe") == 0 or ws.health()[1] == "exited", 60,
-               interval=0.2, message=ws.logs)
-    assert ws.health()[1] == "running", ws.logs()
+    pod.wait_ready()
     assert pod.probe("livenessProbe") == 0
 
     home = pod.claims["home"] / "dev8"
