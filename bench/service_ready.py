@@ -98,12 +98,9 @@ def compile_probe(work):
     return out
 
 
-PROBE = None
-
-
-def by_hand(mode, port, argv):
+def by_hand(mode, port, argv, probe=""):
     """Milliseconds from exec to serving (mode: ssh or http)."""
-    out = subprocess.run(UNSHARE + ["/usr/bin/python3", "-c", BY_HAND, mode, str(port), PROBE, HERE,
+    out = subprocess.run(UNSHARE + ["/usr/bin/python3", "-c", BY_HAND, mode, str(port), probe, HERE,
                                     *argv],
                          capture_output=True, text=True, timeout=90, preexec_fn=developer_root)
     start, serving = map(float, out.stdout.split())
@@ -161,9 +158,10 @@ def sshd_runs(runs, work):
     with open(config, "w") as f:
         f.write(SSHD_CONFIG.format(key=key, dir=work))
     os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+    probe = compile_probe(work)
     hand, dev8 = [], []
     for _ in range(runs):
-        hand.append(by_hand("ssh", 2222, ["/usr/sbin/sshd", "-D", "-e", "-f", config]))
+        hand.append(by_hand("ssh", 2222, ["/usr/sbin/sshd", "-D", "-e", "-f", config], probe))
         dev8.append(under_dev8("sshd", {"DEV8_SSHD": "on"}))
     return hand, dev8
 
@@ -201,8 +199,6 @@ def main():
         sys.exit(f"service_ready.py: {CODE_SERVER} missing; run scripts/deps.sh code-server")
     work = tempfile.mkdtemp(prefix="d8b-ready-", dir="/tmp")
     os.chmod(work, 0o755)
-    global PROBE
-    PROBE = compile_probe(work)
     try:
         sshd = sshd_runs(runs, work)
         code_server = code_server_runs(runs)
