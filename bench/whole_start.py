@@ -7,6 +7,8 @@ table.
 
 - sshd and code-server alone: both started at once, with a host key made
   beforehand and no step at all: the floor;
+- the same with one more SSH handshake, as a supervisor's readiness probe
+  makes it: the floor for anything that reports sshd ready;
 - shell entrypoint: bench/entrypoint.sh, the script dev8-init replaces, doing
   the same steps one after another (curl for the token, gh, git, the keys,
   the settings, the AI keys), then both services;
@@ -44,6 +46,11 @@ mkdir -p /run/sshd
 su dev8 -c "$CODE_SERVER_BIN --bind-addr 0.0.0.0:$CODE_SERVER_PORT --auth password $DEV8_WORKSPACE" &
 wait
 """
+
+# The same, and one readiness handshake the way a supervisor that keeps
+# DESIGN's "ready when an SSH handshake completes" makes it: the floor for
+# anything that reports sshd ready.
+ALONE_AND_PROBE = ALONE.replace("wait\n", '"$SSH_PROBE" "$SSH_PORT" 60000 &\nwait\n')
 
 
 def free_port():
@@ -100,10 +107,11 @@ def one_start(argv, env, ssh_port, http_port, probe):
     return ssh_at[0], http_at[0]
 
 
-def environment(mock, work, public_key):
+def environment(mock, work, public_key, probe):
     env = {"PATH": PATH, "LANG": "C.UTF-8", "HOME": "/root",
            "SSH_PORT": str(free_port()), "CODE_SERVER_PORT": str(free_port()),
            "SSH_HOST_KEY": work + "/host_key", "CODE_SERVER_BIN": CODE_SERVER,
+           "SSH_PROBE": probe,
            "PASSWORD": "bench-password-0123456789",
            "DEV8_GITHUB_HOST": mock.host, "SSL_CERT_FILE": mock.ca, "GITHUB_TOKEN": TOKEN,
            "GIT_USER_NAME": "Bench Mark", "GIT_USER_EMAIL": "bench@example.com",
@@ -112,7 +120,7 @@ def environment(mock, work, public_key):
     dev8 = {**env, "DEV8_STATE_DIR": work + "/state", "DEV8_SERVICES_DIR": work + "/none",
             "DEV8_SSHD": "on", "DEV8_SSH_PORT": env["SSH_PORT"], "DEV8_CODE_SERVER": "on",
             "DEV8_CODE_SERVER_BIN": CODE_SERVER, "DEV8_CODE_SERVER_PORT": env["CODE_SERVER_PORT"]}
-    for name in ("SSH_PORT", "CODE_SERVER_PORT", "SSH_HOST_KEY", "CODE_SERVER_BIN"):
+    for name in ("SSH_PORT", "CODE_SERVER_PORT", "SSH_HOST_KEY", "CODE_SERVER_BIN", "SSH_PROBE"):
         del dev8[name]
     offline = {k: v for k, v in dev8.items() if k != "GITHUB_TOKEN"}
     return env, dev8, offline
@@ -123,7 +131,7 @@ def cell(xs):
 
 
 def main():
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 21
     if not os.access(CODE_SERVER, os.X_OK):
         sys.exit(f"whole_start.py: {CODE_SERVER} missing; run scripts/deps.sh code-server")
     work, mock, public_key = github_and_key(TOKEN)
@@ -132,6 +140,7 @@ def main():
     probe = compile_probe(work)
     variants = {
         "sshd and code-server alone": (["/bin/bash", "-c", ALONE], 0),
+        "alone, and one readiness handshake": (["/bin/bash", "-c", ALONE_AND_PROBE], 0),
         "shell entrypoint (bench/entrypoint.sh)": (["/bin/bash", os.path.join(HERE, "entrypoint.sh")], 0),
         "dev8-init, every step": ([DEV8_INIT], 1),
         "dev8-init, offline steps (no token)": ([DEV8_INIT], 2),
@@ -141,7 +150,7 @@ def main():
         for _ in range(runs):  # interleaved, so a busy moment hits every variant alike
             for name, (argv, which) in variants.items():
                 shutil.rmtree(work + "/state", ignore_errors=True)
-                envs = environment(mock, work, public_key)
+                envs = environment(mock, work, public_key, probe)
                 ports = int(envs[0]["SSH_PORT"]), int(envs[0]["CODE_SERVER_PORT"])
                 results[name].append(one_start(argv, envs[which], *ports, probe))
     finally:
