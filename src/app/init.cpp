@@ -6,8 +6,11 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <ranges>
+#include <set>
 #include <thread>
 
+#include "dev8/activity/monitor.h"
 #include "dev8/app/pid1.h"
 #include "dev8/credentials/hand_off.h"
 #include "dev8/github/token_refresher.h"
@@ -15,6 +18,7 @@
 #include "dev8/loop/file_watch.h"
 #include "dev8/process/memory.h"
 #include "dev8/process/reaper.h"
+#include "dev8/process/run.h"
 #include "dev8/process/spawn.h"
 #include "dev8/status/status.h"
 #include "dev8/status/status_server.h"
@@ -65,7 +69,8 @@ class Init {
                  .reload = [this] { reload_secrets(); },
                  .finished =
                      [this](int code) {
-                         exit_code_ = code;
+                         // A workspace stopped for being idle did not fail.
+                         exit_code_ = idle_stopped_ ? 0 : code;
                          loop_.stop();
                      }}),
           steps_(steps::default_steps()),
@@ -155,6 +160,7 @@ class Init {
         if (pid1_.stopping()) return;
         supervisor_.start_all();
         start_token_refresh();
+        start_idle_stop();
         auto released = process::release_code_pages();
         spdlog::debug("released {} KiB of start-up code from memory", released / 1024);
     }
@@ -189,9 +195,96 @@ class Init {
                      config_.secrets.github_token_file ? " (re-reading GITHUB_TOKEN_FILE)" : "");
     }
 
+    // DESIGN.md §3 DEV8_IDLE_TIMEOUT: nothing of it exists while it is off.
+    void start_idle_stop() {
+        if (config_.idle_timeout.count() <= 0) return;
+        activity::MonitorSettings settings{
+            .idle = {.timeout = config_.idle_timeout, .warning = config_.idle_warning},
+            .cpu_percent = config_.idle_cpu_percent,
+            .developer_uid = config_.developer.uid,
+            .heartbeat_path = running("code-server") ? code_server_heartbeat() : "",
+            .ssh_port = running("sshd") ? std::optional(config_.ssh_port) : std::nullopt,
+            .keepalive_path = config_.state_dir + "/keepalive.sock",
+            .socket_gid = config_.developer.gid,
+        };
+        activity_.emplace(loop_, std::move(settings),
+                          activity::MonitorHooks{.service_pids = [this] { return service_pids(); },
+                                                 .idle = [this](const std::string& reason) {
+                                                     on_idle(reason);
+                                                 }});
+        activity_->start();
+    }
+
+    bool running(std::string_view service) const {
+        for (const auto& report : supervisor_.reports())
+            if (report.name == service) return report.state != supervisor::ServiceState::Disabled;
+        return false;
+    }
+
+    // Where code-server touches its heartbeat while a browser is connected.
+    std::string code_server_heartbeat() const {
+        auto data = env_.get("XDG_DATA_HOME");
+        auto base = data && data->starts_with('/') ? *data : config_.developer.home + "/.local/share";
+        return base + "/code-server/heartbeat";
+    }
+
+    // The services' own processes, not the main command's: its CPU is the
+    // developer's work.
+    std::set<pid_t> service_pids() const {
+        std::set<pid_t> pids;
+        for (const auto& report : supervisor_.reports())
+            if (report.pid && report.name != "main") pids.insert(*report.pid);
+        return pids;
+    }
+
+    void on_idle(const std::string& reason) {
+        if (pid1_.stopping()) return;
+        if (config_.idle_action == "exit") {
+            spdlog::info("{}: stopping", reason);
+            idle_stopped_ = true;
+            pid1_.stop();
+            return;
+        }
+        spdlog::info("{}: running DEV8_IDLE_ACTION", reason);
+        run_idle_action();
+    }
+
+    // DEV8_IDLE_ACTION's command, off the loop thread: /bin/sh -c as
+    // ourselves, with PID 1's environment less what no child gets; its
+    // output reaches the log through the redactor. The clock starts again.
+    void run_idle_action() {
+        using namespace std::chrono_literals;
+        process::SpawnSpec spec{
+            .argv = {"/bin/sh", "-c", config_.idle_action},
+            .env = process::child_environment(child_base_env(env_), std::nullopt, {})};
+        if (idle_action_busy_) return;
+        idle_action_busy_ = true;
+        idle_action_ = std::jthread([this, spec = std::move(spec)](std::stop_token stop) {
+            auto result = process::run_to_completion(spec, reaper_, "", 300s, stop);
+            std::string outcome;
+            if (!result)
+                outcome = "could not start: " + result.error().message;
+            else if (result->timed_out)
+                outcome = "ended after 300 s";
+            else
+                outcome = "exited with code " + std::to_string(result->exit.shell_code());
+            if (result)
+                for (const auto* stream : {&result->out, &result->err})
+                    for (auto line : std::views::split(*stream, '\n'))
+                        if (!std::ranges::empty(line))
+                            spdlog::info("[idle-action] {}", std::string_view(line));
+            loop_.post([this, outcome] {
+                spdlog::info("DEV8_IDLE_ACTION {}; the idle clock starts again", outcome);
+                if (activity_ && !pid1_.stopping()) activity_->restart();
+            });
+            idle_action_busy_ = false;
+        });
+    }
+
     void stop_workers() {
         steps_.request_stop();
         if (refresher_) refresher_->request_stop();
+        if (idle_action_.joinable()) idle_action_.request_stop();
     }
 
     // A worker may still wait for a child it ran (gh, git) when the loop has
@@ -199,7 +292,7 @@ class Init {
     void finish_workers() {
         using namespace std::chrono_literals;
         stop_workers();
-        while (steps_.busy() || (refresher_ && refresher_->busy())) {
+        while (steps_.busy() || (refresher_ && refresher_->busy()) || idle_action_busy_) {
             reaper_.reap();
             std::this_thread::sleep_for(5ms);
         }
@@ -260,6 +353,7 @@ class Init {
             .services = supervisor_.reports(),
             .github = token_status_.report(),
             .host_key_fingerprints = host_key_fingerprints_,
+            .activity = activity_ ? activity_->report() : activity::ActivityReport{},
             .pid = ::getpid(),
             .version = DEV8_VERSION,
         };
@@ -283,6 +377,10 @@ class Init {
     std::optional<loop::EventLoop::TimerId> release_timer_;
     std::optional<loop::FileWatch> token_file_watch_;
     std::jthread key_writer_;
+    std::optional<activity::ActivityMonitor> activity_;
+    std::jthread idle_action_;
+    std::atomic<bool> idle_action_busy_{false};
+    bool idle_stopped_ = false;
     bool init_done_ = false;
     int exit_code_ = 0;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

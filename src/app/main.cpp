@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "dev8/activity/keepalive.h"
 #include "dev8/app/init.h"
 #include "dev8/config/config.h"
 #include "dev8/credentials/git_credential.h"
@@ -33,7 +34,8 @@ const char* const kFooter =
     "  dev8-init plan                           show what would run, secrets redacted\n"
     "  HEALTHCHECK CMD [\"dev8-init\", \"health\"]  0 healthy, 1 unhealthy, 2 no supervisor\n"
     "  dev8-init health --live                  liveness: 0 while PID 1 answers, 2 when not\n"
-    "  dev8-init status --json                  steps, services, token, host keys\n";
+    "  dev8-init status --json                  steps, services, token, host keys\n"
+    "  dev8-init keepalive --for 2h             hold off the idle stop for two hours\n";
 
 // Everything after the first "--" is the main command, untouched by CLI11.
 std::vector<std::string> split_main_command(int argc, char** argv, std::vector<std::string>& ours) {
@@ -88,6 +90,36 @@ int query_status(const config::Environment& env, Query query, bool json = false)
     return 0;
 }
 
+// Activity for the idle stop, now and for `hold_for` more. With the idle
+// stop off there is no keepalive socket: fine, as long as a supervisor answers.
+int keepalive(const config::Environment& env, const std::string& hold_for) {
+    activity::KeepaliveRequest request;
+    if (!hold_for.empty()) {
+        auto hold = config::parse_duration(hold_for);
+        if (!hold) {
+            std::cerr << "dev8-init keepalive: --for \"" << hold_for
+                      << "\" must be seconds or a duration like 30m, 2h or 1h30m\n";
+            return kExitUsage;
+        }
+        request.hold = *hold;
+    }
+    auto dirs = config::state_dir_candidates(env, ::getuid());
+    if (activity::send_keepalive(dirs, request)) {
+        std::cout << (request.hold.count() > 0
+                          ? "the workspace counts as active for " +
+                                config::format_duration(request.hold) + "\n"
+                          : std::string("activity recorded\n"));
+        return 0;
+    }
+    auto doc = status::query(dirs);
+    if (!doc) {
+        std::cerr << "dev8-init: no supervisor reachable (" << doc.error() << ")\n";
+        return kExitNoSupervisor;
+    }
+    std::cout << "the idle stop is off (DEV8_IDLE_TIMEOUT unset): nothing to keep alive\n";
+    return 0;
+}
+
 // git runs the helper as the developer: the token file is in that user's home.
 int serve_git_credential(const config::Environment& env, const std::string& action) {
     auto account = fs::find_account(::getuid());
@@ -127,6 +159,11 @@ int main(int argc, char** argv) try {
     auto* status_cmd = app.add_subcommand("status", "Show the running supervisor's state");
     bool json = false;
     status_cmd->add_flag("--json", json, "Print the status document as JSON");
+    auto* keepalive_cmd = app.add_subcommand(
+        "keepalive", "Count as activity for the idle stop (DEV8_IDLE_TIMEOUT), now or for a while");
+    std::string hold_for;
+    keepalive_cmd->add_option("--for", hold_for,
+                              "Keep counting as active for this long (90, 30m, 2h, 1h30m)");
     auto* version = app.add_subcommand("version", "Print the version");
     auto* credential = app.add_subcommand(
         "git-credential", "git credential helper serving the GitHub token (get|store|erase)");
@@ -155,6 +192,7 @@ int main(int argc, char** argv) try {
     if (*credential) return serve_git_credential(env, credential_action);
     if (*health) return query_status(env, live ? Query::Live : Query::Health);
     if (*status_cmd) return query_status(env, Query::Status, json);
+    if (*keepalive_cmd) return keepalive(env, hold_for);
     if (*plan) {
         auto setup = load(env, false);
         if (!setup) return setup.error();

@@ -53,6 +53,19 @@ std::string render_plan(const Setup& setup, const config::Environment& env,
                                : "; GITHUB_TOKEN_FILE is empty: its first token is "
                                  "checked and handed on when it is written");
     }
+    if (c.idle_timeout.count() > 0) {
+        auto warning = std::min(c.idle_warning, c.idle_timeout);
+        out += fmt::format(
+            "idle stop: after {} without activity{}; then {}\n",
+            config::format_duration(c.idle_timeout),
+            warning.count() > 0 ? ", warning " + config::format_duration(warning) + " before" : "",
+            c.idle_action == "exit" ? std::string("stop and exit 0")
+                                    : "run DEV8_IDLE_ACTION (/bin/sh -c, as " +
+                                          std::string(::geteuid() == 0 ? "root" : "this user") +
+                                          ") and start the clock again");
+    } else {
+        out += "idle stop: off (DEV8_IDLE_TIMEOUT unset)\n";
+    }
     out += "secrets:\n";
     out += secret_line("GITHUB_TOKEN", c.secrets.github_token);
     out += secret_line("SSH_PUBLIC_KEY", c.secrets.ssh_public_key);

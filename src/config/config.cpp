@@ -42,6 +42,10 @@ const std::set<std::string, std::less<>> kKnownVariables = {
     "DEV8_STATE_DIR",
     "DEV8_LOG_FORMAT",
     "DEV8_LOG_LEVEL",
+    "DEV8_IDLE_TIMEOUT",
+    "DEV8_IDLE_WARNING",
+    "DEV8_IDLE_ACTION",
+    "DEV8_IDLE_CPU_PERCENT",
 };
 
 // Every variable that holds a secret; each also has a NAME_FILE form.
@@ -352,6 +356,30 @@ class Loader {
     void load_durations() {
         duration("DEV8_TOKEN_REFRESH_INTERVAL", config_.token_refresh_interval, 0.01, 86400);
         duration("DEV8_STOP_TIMEOUT", config_.stop_timeout, 0, 3600);
+        load_idle();
+    }
+
+    void idle_duration(const char* name, std::chrono::milliseconds& field) {
+        auto value = get(name);
+        if (!value) return;
+        if (auto parsed = parse_duration(*value))
+            field = *parsed;
+        else
+            error(name, "\"" + *value + "\" must be seconds or a duration like 30m, 2h or 1h30m");
+    }
+
+    void load_idle() {
+        idle_duration("DEV8_IDLE_TIMEOUT", config_.idle_timeout);
+        idle_duration("DEV8_IDLE_WARNING", config_.idle_warning);
+        if (auto action = get("DEV8_IDLE_ACTION")) config_.idle_action = *action;
+        if (auto cpu = get("DEV8_IDLE_CPU_PERCENT")) {
+            auto value = parse_seconds(*cpu);
+            if (value && *value > 0 && *value <= 100'000)
+                config_.idle_cpu_percent = *value;
+            else
+                error("DEV8_IDLE_CPU_PERCENT",
+                      "\"" + *cpu + "\" must be a percentage of one CPU above 0 (e.g. 5)");
+        }
     }
 
     void load_logging() {
@@ -462,6 +490,51 @@ std::vector<std::string> state_dir_candidates(const Environment& env, uid_t uid)
     }
     dirs.push_back("/tmp/dev8-" + std::to_string(uid));
     return dirs;
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+    constexpr double kMaxMs = 366.0 * 86'400'000;
+    if (text.empty() || text.size() > 64) return std::nullopt;
+    if (auto seconds = parse_seconds(text)) {
+        if (*seconds < 0 || *seconds * 1000 > kMaxMs) return std::nullopt;
+        return std::chrono::milliseconds(std::llround(*seconds * 1000));
+    }
+    double total = 0;
+    while (!text.empty()) {
+        size_t digits = 0;
+        while (digits < text.size() &&
+               (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.'))
+            ++digits;
+        size_t unit = digits;
+        while (unit < text.size() && std::isalpha(static_cast<unsigned char>(text[unit]))) ++unit;
+        if (digits == 0 || unit == digits) return std::nullopt;
+        auto number = parse_seconds(text.substr(0, digits));
+        if (!number) return std::nullopt;
+        auto name = text.substr(digits, unit - digits);
+        double scale = name == "ms" ? 1 : name == "s" ? 1e3 : name == "m" ? 6e4
+                     : name == "h" ? 3.6e6 : name == "d" ? 8.64e7 : 0;
+        if (scale == 0) return std::nullopt;
+        total += *number * scale;
+        if (total > kMaxMs) return std::nullopt;
+        text.remove_prefix(unit);
+    }
+    return std::chrono::milliseconds(std::llround(total));
+}
+
+std::string format_duration(std::chrono::milliseconds duration) {
+    auto ms = duration.count();
+    if (ms <= 0) return "0s";
+    if (ms < 1000) return fmt::format("{}ms", ms);
+    if (ms % 1000 != 0 && ms < 60'000) return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000);
+    auto s = ms / 1000;
+    std::string out;
+    for (auto [unit, seconds] : {std::pair{'d', 86'400}, {'h', 3600}, {'m', 60}}) {
+        if (s < seconds) continue;
+        out += fmt::format("{}{}", s / seconds, unit);
+        s %= seconds;
+    }
+    if (s > 0 || out.empty()) out += fmt::format("{}s", s);
+    return out;
 }
 
 std::string_view to_string(Toggle toggle) {

@@ -37,6 +37,29 @@ Json github_json(const github::TokenReport& token) {
     return doc;
 }
 
+Json time_json(const std::optional<std::chrono::system_clock::time_point>& t) {
+    return t ? Json(rfc3339(*t)) : Json(nullptr);
+}
+
+// Nulls while the idle stop is off: nothing is tracked then.
+Json activity_json(const activity::ActivityReport& a) {
+    Json doc = {{"idle_timeout_s", nullptr}, {"last_activity", nullptr},
+                {"idle_for_s", nullptr},     {"idle_stop_at", nullptr},
+                {"warned", false},           {"keepalive_until", nullptr}};
+    for (auto source : activity::kSources) doc[std::string(activity::to_string(source))] = nullptr;
+    if (!a.on) return doc;
+    doc["idle_timeout_s"] = static_cast<double>(a.timeout.count()) / 1000.0;
+    doc["last_activity"] = time_json(a.last_activity);
+    doc["idle_for_s"] = std::round(a.idle_for_s * 10) / 10;
+    doc["idle_stop_at"] = time_json(a.idle_stop_at);
+    doc["warned"] = a.warned;
+    doc["keepalive_until"] = time_json(a.keepalive_until);
+    for (auto source : activity::kSources)
+        doc[std::string(activity::to_string(source))] =
+            time_json(a.sources[static_cast<size_t>(source)]);
+    return doc;
+}
+
 }  // namespace
 
 std::string rfc3339(std::chrono::system_clock::time_point t) {
@@ -120,7 +143,8 @@ Json to_json(const Snapshot& s) {
             {"steps", std::move(steps)},
             {"services", std::move(services)},
             {"github", github_json(s.github)},
-            {"ssh", {{"host_key_fingerprints", s.host_key_fingerprints}}}};
+            {"ssh", {{"host_key_fingerprints", s.host_key_fingerprints}}},
+            {"activity", activity_json(s.activity)}};
 }
 
 }  // namespace dev8::status

@@ -48,6 +48,28 @@ std::expected<Json, std::string> query(const std::vector<std::string>& state_dir
     return std::unexpected(last_error);
 }
 
+namespace {
+
+std::string render_activity(const Json& a) {
+    if (!a.is_object() || !a.contains("idle_timeout_s") || !a["idle_timeout_s"].is_number())
+        return "activity: idle stop off\n";
+    auto text = [&a](const char* key) {
+        return a.contains(key) && a[key].is_string() ? a[key].get<std::string>() : std::string("-");
+    };
+    std::string out = fmt::format(
+        "activity: idle {:.0f} s of {:.0f} s, stop at {}{}{}\n", a.value("idle_for_s", 0.0),
+        a.value("idle_timeout_s", 0.0), text("idle_stop_at"),
+        a.value("warned", false) ? " (warned)" : "",
+        a.contains("keepalive_until") && a["keepalive_until"].is_string()
+            ? ", kept alive until " + text("keepalive_until")
+            : "");
+    out += fmt::format("  last: code-server {}, ssh {}, processes {}, keepalive {}\n",
+                       text("code_server"), text("ssh"), text("processes"), text("keepalive"));
+    return out;
+}
+
+}  // namespace
+
 std::string render_text(const Json& s) {
     std::string out =
         fmt::format("phase: {}   healthy: {}   uptime: {:.1f}s   orphans reaped: {}\n",
@@ -87,6 +109,7 @@ std::string render_text(const Json& s) {
     for (const auto& fp : s["ssh"].value("host_key_fingerprints", Json::array())) {
         out += fmt::format("ssh host key: {}\n", fp.get<std::string>());
     }
+    out += render_activity(s.value("activity", Json::object()));
     return out;
 }
 

@@ -160,6 +160,65 @@ TEST_CASE("fractional seconds are accepted for the stop timeout") {
     CHECK(config->token_refresh_interval == std::chrono::seconds(1));
 }
 
+TEST_CASE("the idle settings take seconds or durations with units") {
+    Fixture f;
+    auto config = f.load({{"DEV8_IDLE_TIMEOUT", "1h30m"},
+                          {"DEV8_IDLE_WARNING", "90"},
+                          {"DEV8_IDLE_ACTION", "curl -X POST http://scaler/down"},
+                          {"DEV8_IDLE_CPU_PERCENT", "12.5"}});
+    REQUIRE(config);
+    CHECK(config->idle_timeout == std::chrono::minutes(90));
+    CHECK(config->idle_warning == std::chrono::seconds(90));
+    CHECK(config->idle_action == "curl -X POST http://scaler/down");
+    CHECK(config->idle_cpu_percent == 12.5);
+    auto defaults = f.load({});
+    REQUIRE(defaults);
+    CHECK(defaults->idle_timeout.count() == 0);
+    CHECK(defaults->idle_warning == std::chrono::minutes(5));
+    CHECK(defaults->idle_action == "exit");
+}
+
+TEST_CASE("a bad idle setting is an error naming its variable") {
+    Fixture f;
+    auto config = f.load({{"DEV8_IDLE_TIMEOUT", "soon"},
+                          {"DEV8_IDLE_WARNING", "-5m"},
+                          {"DEV8_IDLE_CPU_PERCENT", "0"}});
+    REQUIRE_FALSE(config);
+    CHECK(variables(config.error()) ==
+          std::vector<std::string>{"DEV8_IDLE_TIMEOUT", "DEV8_IDLE_WARNING", "DEV8_IDLE_CPU_PERCENT"});
+    CHECK_THAT(config.error()[0].message, Catch::Contains("\"soon\""));
+}
+
+TEST_CASE("durations: seconds, units and their sums; anything else refused") {
+    using std::chrono::milliseconds;
+    CHECK(parse_duration("0") == milliseconds(0));
+    CHECK(parse_duration("1.5") == milliseconds(1500));
+    CHECK(parse_duration("250ms") == milliseconds(250));
+    CHECK(parse_duration("45s") == milliseconds(45'000));
+    CHECK(parse_duration("30m") == milliseconds(1'800'000));
+    CHECK(parse_duration("2h") == milliseconds(7'200'000));
+    CHECK(parse_duration("1d") == milliseconds(86'400'000));
+    CHECK(parse_duration("1h30m") == milliseconds(5'400'000));
+    CHECK(parse_duration("1.5h") == milliseconds(5'400'000));
+    for (const char* bad : {"", "soon", "-1", "5x", "m", "1h-5m", "1 h", "1.2.3s", "inf", "nan",
+                            "367d", "1e400", "30m ", "h1"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_duration(bad));
+    }
+}
+
+TEST_CASE("durations are shown the way people write them") {
+    using std::chrono::milliseconds;
+    CHECK(format_duration(milliseconds(0)) == "0s");
+    CHECK(format_duration(milliseconds(250)) == "250ms");
+    CHECK(format_duration(milliseconds(1500)) == "1.5s");
+    CHECK(format_duration(milliseconds(45'000)) == "45s");
+    CHECK(format_duration(milliseconds(5'400'000)) == "1h30m");
+    CHECK(format_duration(milliseconds(90'061'000)) == "1d1h1m1s");
+    for (auto ms : {0, 250, 1500, 45'000, 5'400'000, 90'061'000})
+        CHECK(parse_duration(format_duration(milliseconds(ms))) == milliseconds(ms));
+}
+
 TEST_CASE("an unknown DEV8_ variable is a warning, not an error") {
     Fixture f;
     auto config = f.load({{"DEV8_STOP_TIMOUT", "3"}});

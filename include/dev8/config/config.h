@@ -71,6 +71,12 @@ struct Config {
     nlohmann::json vscode_settings = nlohmann::json::object();
     std::chrono::milliseconds token_refresh_interval{300'000};
     std::chrono::milliseconds stop_timeout{8'000};
+    // The idle stop (DESIGN.md §3): off while idle_timeout is zero.
+    std::chrono::milliseconds idle_timeout{0};
+    std::chrono::milliseconds idle_warning{300'000};
+    std::string idle_action = "exit";
+    // The developer's processes count as activity above this share of one CPU.
+    double idle_cpu_percent = 5;
     std::string services_dir = "/etc/dev8/services.d";
     std::string state_dir;
     log::Format log_format = log::Format::Text;
@@ -123,5 +129,13 @@ std::pair<log::Format, spdlog::level::level_enum> logging_settings(const Environ
 std::vector<std::string> state_dir_candidates(const Environment& env, uid_t uid);
 
 std::string_view to_string(Toggle toggle);
+
+// A duration as the idle settings and `keepalive --for` take it: seconds
+// ("90", "1.5"), or numbers with units ms, s, m, h, d ("30m", "1h30m",
+// "500ms"). Nullopt when malformed, negative or over 366 days.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+
+// "1h30m", "45s", "250ms": a duration as people write it.
+std::string format_duration(std::chrono::milliseconds duration);
 
 }  // namespace dev8::config

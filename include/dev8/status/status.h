@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dev8/activity/monitor.h"
 #include "dev8/github/token_status.h"
 #include "dev8/steps/step.h"
 #include "dev8/supervisor/supervisor.h"
@@ -27,6 +28,7 @@ struct Snapshot {
     std::vector<supervisor::ServiceReport> services;
     github::TokenReport github;
     std::vector<std::string> host_key_fingerprints;
+    activity::ActivityReport activity;  // `on` false while the idle stop is off
     int pid = 0;
     std::string version;
 };
