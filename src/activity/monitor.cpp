@@ -34,6 +34,12 @@ std::chrono::milliseconds ms(IdleClock::Clock::duration d) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(d);
 }
 
+// A span for a message, to a tenth of a second: "1s", not "999ms".
+std::string human(IdleClock::Clock::duration d) {
+    auto tenths = (ms(d).count() + 50) / 100;
+    return config::format_duration(std::chrono::milliseconds(tenths * 100));
+}
+
 std::string_view shown(Source source) {
     return source == Source::CodeServer ? "code-server" : to_string(source);
 }
@@ -136,12 +142,12 @@ void ActivityMonitor::saw() {
 }
 
 void ActivityMonitor::act(IdleClock::Due due, Clock::time_point now) {
-    auto idle_for = config::format_duration(ms(now - clock_.last_activity(now)));
+    auto idle_for = human(now - clock_.last_activity(now));
     switch (due) {
         case IdleClock::Due::Nothing:
             return;
         case IdleClock::Due::Warn: {
-            auto left = config::format_duration(ms(clock_.stop_at(now) - now));
+            auto left = human(clock_.stop_at(now) - now);
             spdlog::warn("idle for {}: the workspace stops in {} unless there is activity ({})",
                          idle_for, left, last_seen_text(now));
             size_t told = tell_terminals(
@@ -187,7 +193,7 @@ std::string ActivityMonitor::last_seen_text(Clock::time_point now) const {
     for (auto source : kSources) {
         auto last = clock_.last(source);
         text += fmt::format(" {} {}", shown(source),
-                            last ? config::format_duration(ms(now - *last)) + " ago" : "never");
+                            last ? human(now - *last) + " ago" : "never");
         if (source != kSources.back()) text += ",";
     }
     return text;

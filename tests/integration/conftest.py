@@ -102,6 +102,16 @@ def developer_root(home=None):
             raise OSError(ctypes.get_errno(), f"bind mount /etc/{name}")
 
 
+def private_devpts():
+    """preexec_fn: a devpts instance of our own with the tty group, as Docker
+    gives a container: PTYs made inside are the namespace's alone."""
+    if _libc.mount(b"devpts", b"/dev/pts", b"devpts", 0,
+                   b"newinstance,gid=5,mode=620,ptmxmode=666") != 0:
+        raise OSError(ctypes.get_errno(), "mount devpts")
+    if _libc.mount(b"/dev/pts/ptmx", b"/dev/ptmx", None, _MS_BIND, None) != 0:
+        raise OSError(ctypes.get_errno(), "bind mount /dev/ptmx")
+
+
 def isolated(preexec_fn=None, developer=False):
     """private_root, then the test's own preexec_fn."""
     def run():
@@ -396,6 +406,17 @@ class Dev8:
 
     def zombies(self):
         return [pid for pid, state in self.processes().items() if state == "Z"]
+
+    def context_switches(self):
+        """(context switches of every thread of dev8-init, its thread count)."""
+        total = 0
+        tasks = os.listdir(f"/proc/{self.pid1}/task")
+        for tid in tasks:
+            with open(f"/proc/{self.pid1}/task/{tid}/status") as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                        total += int(line.split()[1])
+        return total, len(tasks)
 
     def cpu_ticks(self):
         st = read_stat(self.pid1)

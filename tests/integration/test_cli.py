@@ -111,31 +111,22 @@ def test_an_idle_supervisor_does_not_wake_up(dev8):
     dev8.start("sleep", "1000")
     dev8.wait_service("idle", lambda s: s["state"] == "ready")
 
-    def switches():
-        total = 0
-        for tid in os.listdir(f"/proc/{dev8.pid1}/task"):
-            with open(f"/proc/{dev8.pid1}/task/{tid}/status") as f:
-                for line in f:
-                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
-                        total += int(line.split()[1])
-        return total, len(os.listdir(f"/proc/{dev8.pid1}/task"))
-
     # Let it settle after the last status query (it goes back to epoll_wait).
-    last = [switches()]
+    last = [dev8.context_switches()]
 
     def settled():
         time.sleep(0.1)
-        now = switches()
+        now = dev8.context_switches()
         same = now == last[0]
         last[0] = now
         return same
 
     wait_until(settled, 5, interval=0)
-    before = switches()
+    before = dev8.context_switches()
     deadline = time.monotonic() + 1.0
     while time.monotonic() < deadline:  # an idle window, nothing to poll on
         time.sleep(deadline - time.monotonic())
-    after = switches()
+    after = dev8.context_switches()
     assert after == before, f"(context switches, threads) went from {before} to {after}"
     dev8.signal(signal.SIGTERM)
     assert dev8.wait(5) == 143

@@ -1,7 +1,6 @@
 """The built-in sshd as a developer meets it: real OpenSSH logins with the
 injected key, with dev8-init as PID 1 running as root and as the developer."""
 
-import ctypes
 import os
 import re
 import signal
@@ -9,13 +8,11 @@ import subprocess
 
 import pytest
 
-from conftest import DEV8_UID, UNSHARE
+from conftest import DEV8_UID, UNSHARE, private_devpts
 
 WORKSPACE = "/home/dev8/project"
 HOST_KEY = "/home/dev8/.local/state/dev8/ssh/ssh_host_ed25519_key"
 AS_DEV8 = UNSHARE + ["setpriv", f"--reuid={DEV8_UID}", f"--regid={DEV8_UID}", "--init-groups"]
-
-_libc = ctypes.CDLL(None, use_errno=True)
 
 
 def make_workspace():
@@ -24,15 +21,11 @@ def make_workspace():
     os.chown(WORKSPACE, DEV8_UID, DEV8_UID)
 
 
-def private_devpts():
-    """preexec_fn: a devpts instance of our own with the tty group, as Docker
-    gives a container, so a non-root sshd can hand out PTYs."""
+def workspace_and_devpts():
+    """preexec_fn: the workspace, and PTYs of the namespace's own, so a
+    non-root sshd can hand them out."""
     make_workspace()
-    if _libc.mount(b"devpts", b"/dev/pts", b"devpts", 0,
-                   b"newinstance,gid=5,mode=620,ptmxmode=666") != 0:
-        raise OSError(ctypes.get_errno(), "mount devpts")
-    if _libc.mount(b"/dev/pts/ptmx", b"/dev/ptmx", None, 4096, None) != 0:
-        raise OSError(ctypes.get_errno(), "bind mount /dev/ptmx")
+    private_devpts()
 
 
 def root_can_try_too(key_pub):
@@ -161,7 +154,7 @@ def test_sshd_works_when_dev8_init_runs_as_the_developer(dev8, keys, tmp_path):
     os.chown(home, DEV8_UID, DEV8_UID)
     os.chown(dev8.state_dir, DEV8_UID, DEV8_UID)
     status = start(dev8, [keys[0][1]], unshare=AS_DEV8, home=str(home),
-                   preexec_fn=private_devpts, ANTHROPIC_API_KEY="sk-ant-user-0123456789")
+                   preexec_fn=workspace_and_devpts, ANTHROPIC_API_KEY="sk-ant-user-0123456789")
     sshd = dev8.service("sshd")
     assert os.stat(f"/proc/{dev8.host_pid(sshd['pid'])}").st_uid == DEV8_UID
     key_file = home / ".local/state/dev8/ssh/ssh_host_ed25519_key"
