@@ -60,6 +60,7 @@ sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 from polling import wait_until  # noqa: E402
 
 INITS = ["dev8-init", "tini", "dumb-init", "s6-svscan"]
+IDLE_STOP = "dev8-init, idle stop on"
 BINARIES = {
     "dev8-init": os.environ.get("DEV8_INIT") or os.path.join(REPO, "build", "dev8-init"),
     "tini": shutil.which("tini") or "/usr/bin/tini",
@@ -71,6 +72,7 @@ GOALS = {
     "stop_after_last": "<= 50 ms",
     "zombies0": "0",
     "wakeups": "0",
+    "idle_stop": "<= 1 a minute",
     "status_cpu": "<= 0.1 ms",
 }
 
@@ -206,9 +208,11 @@ class Instance:
     seq = 0
     live = []
 
-    def __init__(self, kind, scenario, workdir, helper):
+    def __init__(self, kind, scenario, workdir, helper, extra_env=None, label=None):
         Instance.seq += 1
         self.kind, self.scenario, self.helper = kind, scenario, helper
+        self.extra_env = extra_env or {}
+        self.label = label or kind
         self.dir = os.path.join(workdir, f"{kind}-{scenario}-{Instance.seq}")
         self.marks = os.path.join(self.dir, "marks")
         os.makedirs(self.marks)
@@ -251,7 +255,7 @@ class Instance:
             self.state = os.path.join(self.dir, "state")
             # DEV8_USER=root: the developer's home is /root, under the tmpfs (see start)
             self.env.update(DEV8_SERVICES_DIR=sdir, DEV8_STATE_DIR=self.state, DEV8_USER="root",
-                            DEV8_SSHD="off", DEV8_CODE_SERVER="off")
+                            DEV8_SSHD="off", DEV8_CODE_SERVER="off", **self.extra_env)
             return [binary]
         if self.kind == "s6-svscan":
             scan = os.path.join(self.dir, "scan")
@@ -443,6 +447,10 @@ class IdleWindow:
 
     def __init__(self, workdir, helper):
         self.insts = [Instance(k, "steady", workdir, helper) for k in INITS]
+        # The idle stop's check timer: with the default 5-minute warning, one
+        # wake-up a minute at most.
+        self.insts.append(Instance("dev8-init", "steady", workdir, helper,
+                                   extra_env={"DEV8_IDLE_TIMEOUT": "30m"}, label=IDLE_STOP))
         self.res = {}
         self.error = None
         self.closed = threading.Event()
@@ -456,14 +464,14 @@ class IdleWindow:
             i.wait_ready(check_status=False)
         time.sleep(0.5)
         # dev8-init's RSS before anything asked its status socket (a HEALTHCHECK will)
-        self.rss_unqueried = {i.kind: proc_sample(i.pid1)["rss"] for i in self.insts}
+        self.rss_unqueried = {i.label: proc_sample(i.pid1)["rss"] for i in self.insts}
         for i in self.insts:
             if i.kind == "dev8-init":
                 i._wait_dev8_running()
         # Settle: a short quiet period after start-up before the window opens.
         time.sleep(0.5)
-        self.before = {i.kind: proc_sample(i.pid1) for i in self.insts}
-        self.before_tree = {i.kind: [proc_sample(p) for p in supervisor_tree(i)] for i in self.insts}
+        self.before = {i.label: proc_sample(i.pid1) for i in self.insts}
+        self.before_tree = {i.label: [proc_sample(p) for p in supervisor_tree(i)] for i in self.insts}
         self.t0 = time.monotonic()
         self.timer = threading.Timer(IDLE_SECONDS, self._close)
         self.timer.daemon = True
@@ -473,12 +481,12 @@ class IdleWindow:
         try:
             elapsed = time.monotonic() - self.t0
             for i in self.insts:
-                a, b = self.before[i.kind], proc_sample(i.pid1)
+                a, b = self.before[i.label], proc_sample(i.pid1)
                 if b is None:
                     raise RuntimeError(f"{i.kind} died during the idle window; "
                                        f"output:\n{read(i.log_path, '')[-2000:]}")
                 tree = [proc_sample(p) for p in supervisor_tree(i)]
-                self.res[i.kind] = {
+                self.res[i.label] = {
                     "rss": b["rss"], "anon": b["anon"], "file": b["file"], "threads": b["threads"],
                     "cpu_ms": (b["ticks"] - a["ticks"]) * 1000 / CLK_TCK,
                     "runtime_us": (b["runtime_ns"] - a["runtime_ns"]) / 1000,
@@ -486,9 +494,9 @@ class IdleWindow:
                     "tree_n": len(tree),
                     "tree_rss": sum(t["rss"] for t in tree if t),
                     "tree_wakeups": sum(t["switches"] for t in tree if t)
-                    - sum(t["switches"] for t in self.before_tree[i.kind] if t),
+                    - sum(t["switches"] for t in self.before_tree[i.label] if t),
                     "elapsed": elapsed,
-                    "rss_unqueried": self.rss_unqueried[i.kind],
+                    "rss_unqueried": self.rss_unqueried[i.label],
                 }
                 if b["threads"] != a["threads"]:
                     note(f"{i.kind}: thread count changed during the idle window "
@@ -722,6 +730,10 @@ def build_rows(sizes, idle, stop, slow, orphans, status):
     row("  run time (schedstat)", "", lambda k: f"{idle[k]['runtime_us']:.0f} us")
     row("  wakeups (ctxt switches, all threads)", GOALS["wakeups"], lambda k: str(idle[k]["wakeups"]))
     row("  supervisor tree wakeups", "", lambda k: str(idle[k]["tree_wakeups"]))
+    if IDLE_STOP in idle:
+        on = idle[IDLE_STOP]
+        row("  with the idle stop on (DEV8_IDLE_TIMEOUT=30m): wakeups, CPU", GOALS["idle_stop"],
+            lambda k: f"{on['wakeups']}, {on['cpu_ms']:.0f} ms" if k == "dev8-init" else "-")
     row(f"status answer, {STATUS_QUERIES} back to back: PID-1 CPU each", GOALS["status_cpu"],
         lambda k: f"{status[k]['cpu_us'] / 1000:.3f} ms" if k in status else "-")
     row("  answers per second", "",
