@@ -3,14 +3,14 @@
 #include <fmt/format.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+
+#include "dev8/fs/unix_socket.h"
 
 namespace dev8::activity {
 namespace {
@@ -19,14 +19,6 @@ constexpr std::string_view kWord = "keepalive";
 constexpr int64_t kMaxHoldMs = 366LL * 86'400'000;
 constexpr size_t kMaxMessage = 64;
 constexpr int kMessagesPerWakeup = 64;
-
-std::optional<sockaddr_un> unix_address(const std::string& path) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof addr.sun_path) return std::nullopt;
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    return addr;
-}
 
 }  // namespace
 
@@ -60,19 +52,9 @@ KeepaliveSocket::~KeepaliveSocket() {
 }
 
 std::expected<void, std::string> KeepaliveSocket::listen(const std::string& path, gid_t gid) {
-    auto addr = unix_address(path);
-    if (!addr) return std::unexpected(path + ": path too long");
-    fs::UniqueFd sock(::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!sock) return std::unexpected(std::string("socket: ") + std::strerror(errno));
-    ::unlink(path.c_str());
-    auto fail = [&](const char* what) {
-        return std::unexpected(path + ": " + what + ": " + std::strerror(errno));
-    };
-    if (::bind(sock.get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr) < 0)
-        return fail("bind");
-    if (::geteuid() == 0 && ::chown(path.c_str(), 0, gid) < 0) return fail("chown");
-    if (::chmod(path.c_str(), 0660) < 0) return fail("chmod");
-    sock_ = std::move(sock);
+    auto sock = fs::bind_unix_socket(path, SOCK_DGRAM, gid);
+    if (!sock) return std::unexpected(sock.error());
+    sock_ = std::move(*sock);
     path_ = path;
     loop_.watch(sock_.get(), EPOLLIN, [this](uint32_t) { read_messages(); });
     return {};
@@ -91,11 +73,11 @@ void KeepaliveSocket::read_messages() {
 }
 
 std::expected<void, std::string> send_keepalive(const std::vector<std::string>& state_dirs,
-                                                         const KeepaliveRequest& request) {
+                                                const KeepaliveRequest& request) {
     auto message = keepalive_message(request);
     std::string last_error = "no state directory";
     for (const auto& dir : state_dirs) {
-        auto addr = unix_address(dir + "/keepalive.sock");
+        auto addr = fs::unix_address(dir + "/keepalive.sock");
         if (!addr) continue;
         fs::UniqueFd sock(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
         if (!sock) return std::unexpected(std::string("socket: ") + std::strerror(errno));

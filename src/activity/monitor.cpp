@@ -80,9 +80,9 @@ void ActivityMonitor::start() {
     spdlog::info("idle stop on: after {} without activity{}, checking every {}",
                  config::format_duration(settings_.idle.timeout),
                  settings_.idle.warning.count() > 0
-                     ? fmt::format(", warning {} before", config::format_duration(std::min(
-                                                              settings_.idle.warning,
-                                                              settings_.idle.timeout)))
+                     ? fmt::format(", warning {} before",
+                                   config::format_duration(
+                                       std::min(settings_.idle.warning, settings_.idle.timeout)))
                      : std::string(),
                  config::format_duration(period_));
     schedule(now);
@@ -168,9 +168,9 @@ void ActivityMonitor::act(IdleClock::Due due, Clock::time_point now) {
             return;
         case IdleClock::Due::Stop: {
             stopped_ = true;
-            auto reason = fmt::format("idle for {} (DEV8_IDLE_TIMEOUT {}; {})", idle_for,
-                                      config::format_duration(settings_.idle.timeout),
-                                      last_seen_text(now));
+            auto reason =
+                fmt::format("idle for {} (DEV8_IDLE_TIMEOUT {}; {})", idle_for,
+                            config::format_duration(settings_.idle.timeout), last_seen_text(now));
             if (hooks_.idle) hooks_.idle(reason);
             return;
         }
@@ -192,8 +192,7 @@ std::string ActivityMonitor::last_seen_text(Clock::time_point now) const {
     std::string text = "last activity:";
     for (auto source : kSources) {
         auto last = clock_.last(source);
-        text += fmt::format(" {} {}", shown(source),
-                            last ? human(now - *last) + " ago" : "never");
+        text += fmt::format(" {} {}", shown(source), last ? human(now - *last) + " ago" : "never");
         if (source != kSources.back()) text += ",";
     }
     return text;

@@ -96,7 +96,7 @@ CpuSample sample_cpu(uid_t uid, const std::set<pid_t>& excluded) {
     while (auto* entry = ::readdir(dir)) {
         auto pid = number<pid_t>(entry->d_name);
         if (!pid || excluded.contains(*pid)) continue;
-        struct stat owner{};
+        struct stat owner {};
         if (::fstatat(proc.get(), entry->d_name, &owner, 0) < 0 || owner.st_uid != uid) continue;
         auto text = fs::read_file(std::string("/proc/") + entry->d_name + "/stat", kMaxStat);
         if (!text || !*text) continue;

@@ -27,13 +27,13 @@ size_t tell_terminals(uid_t uid, std::string_view message, const std::string& pt
     while (auto* entry = ::readdir(dir)) {
         std::string_view name = entry->d_name;
         if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
-        struct stat before{};
+        struct stat before {};
         if (::fstatat(dir_fd.get(), entry->d_name, &before, AT_SYMLINK_NOFOLLOW) < 0 ||
             before.st_uid != uid)
             continue;  // another user's terminal is not opened at all
         fs::UniqueFd tty(::openat(dir_fd.get(), entry->d_name,
                                   O_WRONLY | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
-        struct stat st{};
+        struct stat st {};
         if (!tty || ::fstat(tty.get(), &st) < 0 || !S_ISCHR(st.st_mode) || st.st_uid != uid)
             continue;
         if (::write(tty.get(), text.data(), text.size()) > 0) ++told;

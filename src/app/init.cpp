@@ -207,11 +207,10 @@ class Init {
             .keepalive_path = config_.state_dir + "/keepalive.sock",
             .socket_gid = config_.developer.gid,
         };
-        activity_.emplace(loop_, std::move(settings),
-                          activity::MonitorHooks{.service_pids = [this] { return service_pids(); },
-                                                 .idle = [this](const std::string& reason) {
-                                                     on_idle(reason);
-                                                 }});
+        activity_.emplace(
+            loop_, std::move(settings),
+            activity::MonitorHooks{.service_pids = [this] { return service_pids(); },
+                                   .idle = [this](const std::string& reason) { on_idle(reason); }});
         activity_->start();
     }
 
@@ -224,7 +223,8 @@ class Init {
     // Where code-server touches its heartbeat while a browser is connected.
     std::string code_server_heartbeat() const {
         auto data = env_.get("XDG_DATA_HOME");
-        auto base = data && data->starts_with('/') ? *data : config_.developer.home + "/.local/share";
+        auto base =
+            data && data->starts_with('/') ? *data : config_.developer.home + "/.local/share";
         return base + "/code-server/heartbeat";
     }
 

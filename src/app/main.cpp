@@ -105,10 +105,9 @@ int keepalive(const config::Environment& env, const std::string& hold_for) {
     }
     auto dirs = config::state_dir_candidates(env, ::getuid());
     if (activity::send_keepalive(dirs, request)) {
-        std::cout << (request.hold.count() > 0
-                          ? "the workspace counts as active for " +
-                                config::format_duration(request.hold) + "\n"
-                          : std::string("activity recorded\n"));
+        std::cout << (request.hold.count() > 0 ? "the workspace counts as active for " +
+                                                     config::format_duration(request.hold) + "\n"
+                                               : std::string("activity recorded\n"));
         return 0;
     }
     auto doc = status::query(dirs);

@@ -511,8 +511,12 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
         auto number = parse_seconds(text.substr(0, digits));
         if (!number) return std::nullopt;
         auto name = text.substr(digits, unit - digits);
-        double scale = name == "ms" ? 1 : name == "s" ? 1e3 : name == "m" ? 6e4
-                     : name == "h" ? 3.6e6 : name == "d" ? 8.64e7 : 0;
+        double scale = name == "ms"  ? 1
+                       : name == "s" ? 1e3
+                       : name == "m" ? 6e4
+                       : name == "h" ? 3.6e6
+                       : name == "d" ? 8.64e7
+                                     : 0;
         if (scale == 0) return std::nullopt;
         total += *number * scale;
         if (total > kMaxMs) return std::nullopt;
@@ -525,7 +529,8 @@ std::string format_duration(std::chrono::milliseconds duration) {
     auto ms = duration.count();
     if (ms <= 0) return "0s";
     if (ms < 1000) return fmt::format("{}ms", ms);
-    if (ms % 1000 != 0 && ms < 60'000) return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000);
+    if (ms % 1000 != 0 && ms < 60'000)
+        return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000);
     auto s = ms / 1000;
     std::string out;
     for (auto [unit, seconds] : {std::pair{'d', 86'400}, {'h', 3600}, {'m', 60}}) {

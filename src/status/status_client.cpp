@@ -3,13 +3,13 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "dev8/fs/fd_io.h"
 #include "dev8/fs/unique_fd.h"
+#include "dev8/fs/unix_socket.h"
 
 namespace dev8::status {
 namespace {
@@ -24,15 +24,13 @@ std::expected<Json, std::string> query(const std::vector<std::string>& state_dir
     std::string last_error = "no state directory";
     for (const auto& dir : state_dirs) {
         std::string path = dir + "/status.sock";
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        if (path.size() >= sizeof addr.sun_path) {
+        auto addr = fs::unix_address(path);
+        if (!addr) {
             last_error = path + ": path too long";
             continue;
         }
-        std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
         fs::UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) {
+        if (::connect(sock.get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr) < 0) {
             last_error = path + ": " + std::strerror(errno);
             continue;
         }
@@ -56,13 +54,12 @@ std::string render_activity(const Json& a) {
     auto text = [&a](const char* key) {
         return a.contains(key) && a[key].is_string() ? a[key].get<std::string>() : std::string("-");
     };
-    std::string out = fmt::format(
-        "activity: idle {:.0f} s of {:.0f} s, stop at {}{}{}\n", a.value("idle_for_s", 0.0),
-        a.value("idle_timeout_s", 0.0), text("idle_stop_at"),
-        a.value("warned", false) ? " (warned)" : "",
-        a.contains("keepalive_until") && a["keepalive_until"].is_string()
-            ? ", kept alive until " + text("keepalive_until")
-            : "");
+    std::string out = fmt::format("activity: idle {:.0f} s of {:.0f} s, stop at {}{}{}\n",
+                                  a.value("idle_for_s", 0.0), a.value("idle_timeout_s", 0.0),
+                                  text("idle_stop_at"), a.value("warned", false) ? " (warned)" : "",
+                                  a.contains("keepalive_until") && a["keepalive_until"].is_string()
+                                      ? ", kept alive until " + text("keepalive_until")
+                                      : "");
     out += fmt::format("  last: code-server {}, ssh {}, processes {}, keepalive {}\n",
                        text("code_server"), text("ssh"), text("processes"), text("keepalive"));
     return out;

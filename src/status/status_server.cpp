@@ -3,13 +3,12 @@
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "dev8/fs/unix_socket.h"
 #include "dev8/log/logging.h"
 
 namespace dev8::status {
@@ -27,22 +26,11 @@ StatusServer::~StatusServer() {
 }
 
 std::expected<void, std::string> StatusServer::listen(const std::string& path, gid_t gid) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof addr.sun_path) return std::unexpected(path + ": path too long");
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    fs::UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!sock) return std::unexpected(std::string("socket: ") + std::strerror(errno));
-    ::unlink(path.c_str());
-    auto fail = [&](const char* what) {
-        return std::unexpected(path + ": " + what + ": " + std::strerror(errno));
-    };
-    if (::bind(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
-        return fail("bind");
-    if (::geteuid() == 0 && ::chown(path.c_str(), 0, gid) < 0) return fail("chown");
-    if (::chmod(path.c_str(), 0660) < 0) return fail("chmod");
-    if (::listen(sock.get(), 16) < 0) return fail("listen");
-    listener_ = std::move(sock);
+    auto sock = fs::bind_unix_socket(path, SOCK_STREAM, gid);
+    if (!sock) return std::unexpected(sock.error());
+    if (::listen(sock->get(), 16) < 0)
+        return std::unexpected(path + ": listen: " + std::strerror(errno));
+    listener_ = std::move(*sock);
     path_ = path;
     loop_.watch(listener_.get(), EPOLLIN, [this](uint32_t) { accept_clients(); });
     return {};

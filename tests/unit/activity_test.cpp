@@ -116,8 +116,8 @@ TEST_CASE("CPU used between two samples: growth of known processes, all of new o
     CpuSample before{{{10, 1}, 100}, {{11, 5}, 50}};
     CpuSample now{{{10, 1}, 130}, {{11, 5}, 50}, {{12, 9}, 20}, {{11, 7}, 4}};
     // pid 11 with another start time is a new process that reused the pid.
-    CHECK(cpu_used(before, now) == std::chrono::milliseconds((30 + 20 + 4) * 1000 /
-                                                             ::sysconf(_SC_CLK_TCK)));
+    CHECK(cpu_used(before, now) ==
+          std::chrono::milliseconds((30 + 20 + 4) * 1000 / ::sysconf(_SC_CLK_TCK)));
     CHECK(cpu_used(now, before).count() == 0);
 }
 

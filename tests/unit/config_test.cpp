@@ -184,8 +184,9 @@ TEST_CASE("a bad idle setting is an error naming its variable") {
                           {"DEV8_IDLE_WARNING", "-5m"},
                           {"DEV8_IDLE_CPU_PERCENT", "0"}});
     REQUIRE_FALSE(config);
-    CHECK(variables(config.error()) ==
-          std::vector<std::string>{"DEV8_IDLE_TIMEOUT", "DEV8_IDLE_WARNING", "DEV8_IDLE_CPU_PERCENT"});
+    CHECK(variables(config.error()) == std::vector<std::string>{"DEV8_IDLE_TIMEOUT",
+                                                                "DEV8_IDLE_WARNING",
+                                                                "DEV8_IDLE_CPU_PERCENT"});
     CHECK_THAT(config.error()[0].message, Catch::Contains("\"soon\""));
 }
 

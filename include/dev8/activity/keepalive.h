@@ -48,6 +48,6 @@ class KeepaliveSocket {
 // Sends `request` to the first state directory whose keepalive socket takes
 // it; the error names the last socket tried and why it refused.
 std::expected<void, std::string> send_keepalive(const std::vector<std::string>& state_dirs,
-                                                         const KeepaliveRequest& request);
+                                                const KeepaliveRequest& request);
 
 }  // namespace dev8::activity
