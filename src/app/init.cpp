@@ -69,11 +69,10 @@ class Init {
                  .reload = [this] { reload_secrets(); },
                  .finished =
                      [this](int code) {
-                         // A workspace stopped for being idle did not fail.
-                         exit_code_ = idle_stopped_ ? 0 : code;
+                         exit_code_ = exit_override_.value_or(code);
                          loop_.stop();
                      }}),
-          steps_(steps::default_steps()),
+          steps_(steps::default_steps(config_)),
           hand_off_(config_, reaper_),
           status_server_(
               loop_, [this] { return snapshot(); }, [this] { release_pages_after_answers(); }),
@@ -147,6 +146,8 @@ class Init {
     // have ended, while GitHub and git may still be at work.
     void start_services_whose_steps_ended() {
         if (init_done_ || pid1_.stopping()) return;
+        // Init hooks run before every service: they may prepare what one needs.
+        if (!steps_.final_ended()) return;
         supervisor_.start_where([this](const supervisor::ServiceSpec& spec) {
             return !spec.after_steps.empty() &&
                    std::ranges::all_of(spec.after_steps,
@@ -158,6 +159,13 @@ class Init {
         init_done_ = true;
         steps_.join();
         if (pid1_.stopping()) return;
+        if (auto failed = steps_.essential_failure()) {
+            spdlog::error("{} failed ({}): it is essential, so start-up stops (exit 1)",
+                          failed->name, failed->message);
+            exit_override_ = 1;
+            pid1_.stop();
+            return;
+        }
         supervisor_.start_all();
         start_token_refresh();
         start_idle_stop();
@@ -241,7 +249,7 @@ class Init {
         if (pid1_.stopping()) return;
         if (config_.idle_action == "exit") {
             spdlog::info("{}: stopping", reason);
-            idle_stopped_ = true;
+            exit_override_ = 0;  // a workspace stopped for being idle did not fail
             pid1_.stop();
             return;
         }
@@ -380,7 +388,7 @@ class Init {
     std::optional<activity::ActivityMonitor> activity_;
     std::jthread idle_action_;
     std::atomic<bool> idle_action_busy_{false};
-    bool idle_stopped_ = false;
+    std::optional<int> exit_override_;
     bool init_done_ = false;
     int exit_code_ = 0;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

@@ -23,9 +23,11 @@ std::string probe_text(const supervisor::ReadyProbe& probe) {
     return "when started";
 }
 
-std::string service_line(const supervisor::ServiceSpec& spec) {
-    auto after = spec.after_steps.empty() ? std::string("every step")
-                                          : fmt::format("{}", fmt::join(spec.after_steps, ", "));
+// With init hooks, every service waits for them (and so for every step).
+std::string service_line(const supervisor::ServiceSpec& spec, bool hooks) {
+    auto after = spec.after_steps.empty() || hooks
+                     ? std::string("every step")
+                     : fmt::format("{}", fmt::join(spec.after_steps, ", "));
     return fmt::format("  {:<14} {}\n  {:<14} as {}, in {}, after {}, restart {}, ready {}{}\n",
                        spec.name, fmt::join(spec.command, " "), "", spec.user.name,
                        spec.cwd.empty() ? "the caller's directory" : spec.cwd, after,
@@ -75,7 +77,9 @@ std::string render_plan(const Setup& setup, const config::Environment& env,
     out += secret_line("PASSWORD", c.secrets.password);
     out += secret_line("HASHED_PASSWORD", c.secrets.hashed_password);
     out += "steps:\n";
-    auto steps = steps::default_steps();
+    auto steps = steps::default_steps(c);
+    bool hooks = std::ranges::any_of(
+        steps, [](const auto& step) { return step->lane() == steps::Lane::Final; });
     if (steps.empty()) out += "  (none)\n";
     for (const auto& step : steps) out += fmt::format("  {:<16} {}\n", step->name(), step->plan(c));
     out += "services:\n";
@@ -85,13 +89,14 @@ std::string render_plan(const Setup& setup, const config::Environment& env,
                                          .on_host_keys = {}});
     for (const auto& builtin : builtins) {
         if (builtin.spec)
-            out += service_line(*builtin.spec) + fmt::format("  {:<14} {}\n", "", builtin.detail);
+            out += service_line(*builtin.spec, hooks) +
+                   fmt::format("  {:<14} {}\n", "", builtin.detail);
         else
             out += fmt::format("  {:<14} disabled: {}\n", builtin.name, builtin.disabled_reason);
         for (const auto& line : {builtin.warning, builtin.error})
             if (line) out += "warning: " + *line + "\n";
     }
-    for (const auto& spec : setup.services) out += service_line(spec);
+    for (const auto& spec : setup.services) out += service_line(spec, hooks);
     if (!main_command.empty()) {
         out += fmt::format(
             "  {:<14} {}\n  {:<14} as {}, in the caller's directory; its exit stops the "

@@ -46,6 +46,8 @@ const std::set<std::string, std::less<>> kKnownVariables = {
     "DEV8_IDLE_WARNING",
     "DEV8_IDLE_ACTION",
     "DEV8_IDLE_CPU_PERCENT",
+    "DEV8_INIT_DIR",
+    "DEV8_HOOK_TIMEOUT",
 };
 
 // Every variable that holds a secret; each also has a NAME_FILE form.
@@ -242,6 +244,12 @@ class Loader {
             else
                 config_.ssh_host_key_dir = *dir;
         }
+        if (auto dir = get("DEV8_INIT_DIR")) {
+            if (!dir->starts_with('/'))
+                error("DEV8_INIT_DIR", "must be an absolute path");
+            else
+                config_.init_dir = *dir;
+        }
         if (auto dir = get("DEV8_SERVICES_DIR")) {
             if (!dir->starts_with('/'))
                 error("DEV8_SERVICES_DIR", "must be an absolute path");
@@ -357,9 +365,10 @@ class Loader {
         duration("DEV8_TOKEN_REFRESH_INTERVAL", config_.token_refresh_interval, 0.01, 86400);
         duration("DEV8_STOP_TIMEOUT", config_.stop_timeout, 0, 3600);
         load_idle();
+        load_hooks();
     }
 
-    void idle_duration(const char* name, std::chrono::milliseconds& field) {
+    void duration_with_units(const char* name, std::chrono::milliseconds& field) {
         auto value = get(name);
         if (!value) return;
         if (auto parsed = parse_duration(*value))
@@ -368,9 +377,17 @@ class Loader {
             error(name, "\"" + *value + "\" must be seconds or a duration like 30m, 2h or 1h30m");
     }
 
+    void load_hooks() {
+        duration_with_units("DEV8_HOOK_TIMEOUT", config_.hook_timeout);
+        if (config_.hook_timeout.count() <= 0) {
+            error("DEV8_HOOK_TIMEOUT", "must be more than 0");
+            config_.hook_timeout = std::chrono::minutes(5);
+        }
+    }
+
     void load_idle() {
-        idle_duration("DEV8_IDLE_TIMEOUT", config_.idle_timeout);
-        idle_duration("DEV8_IDLE_WARNING", config_.idle_warning);
+        duration_with_units("DEV8_IDLE_TIMEOUT", config_.idle_timeout);
+        duration_with_units("DEV8_IDLE_WARNING", config_.idle_warning);
         if (auto action = get("DEV8_IDLE_ACTION")) config_.idle_action = *action;
         if (auto cpu = get("DEV8_IDLE_CPU_PERCENT")) {
             auto value = parse_seconds(*cpu);

@@ -30,9 +30,24 @@ void drain(fs::UniqueFd& fd, std::string& into) {
     if (state == fs::ReadState::Closed) fd.reset();
 }
 
+// Hands on each complete line of `text` from `from` on; `from` moves past it.
+void emit_lines(const std::string& text, size_t& from, const LineSink& lines, bool last) {
+    for (;;) {
+        auto end = text.find('\n', from);
+        if (end == std::string::npos) break;
+        lines(std::string_view(text).substr(from, end - from));
+        from = end + 1;
+    }
+    if (last && from < text.size()) {
+        lines(std::string_view(text).substr(from));
+        from = text.size();
+    }
+}
+
 class Session {
   public:
-    Session(SpawnedChild& child, const std::string& input) : child_(child), input_(input) {
+    Session(SpawnedChild& child, const std::string& input, const LineSink& lines)
+        : child_(child), input_(input), lines_(lines) {
         for (auto* fd : {&child_.stdin_fd, &child_.stdout_fd, &child_.stderr_fd}) {
             if (*fd) set_nonblocking(fd->get());
         }
@@ -53,6 +68,13 @@ class Session {
         write_input();
         if (child_.stdout_fd) drain(child_.stdout_fd, result.out);
         if (child_.stderr_fd) drain(child_.stderr_fd, result.err);
+        relay(result, !pipes_open());
+    }
+
+    void relay(const RunResult& result, bool last) {
+        if (!lines_) return;
+        emit_lines(result.out, out_from_, lines_, last || !child_.stdout_fd);
+        emit_lines(result.err, err_from_, lines_, last || !child_.stderr_fd);
     }
 
     bool pipes_open() const { return child_.stdout_fd || child_.stderr_fd; }
@@ -73,7 +95,10 @@ class Session {
 
     SpawnedChild& child_;
     const std::string& input_;
+    const LineSink& lines_;
     size_t written_ = 0;
+    size_t out_from_ = 0;
+    size_t err_from_ = 0;
 };
 
 }  // namespace
@@ -81,7 +106,8 @@ class Session {
 std::expected<RunResult, SpawnError> run_to_completion(SpawnSpec spec, Reaper& reaper,
                                                        const std::string& input,
                                                        std::chrono::milliseconds timeout,
-                                                       std::stop_token stop) {
+                                                       std::stop_token stop,
+                                                       const LineSink& lines) {
     spec.stdin_mode = Stdio::Pipe;
     spec.stdout_mode = Stdio::Pipe;
     spec.stderr_mode = Stdio::Pipe;
@@ -93,7 +119,7 @@ std::expected<RunResult, SpawnError> run_to_completion(SpawnSpec spec, Reaper& r
     if (!child) return std::unexpected(child.error());
 
     RunResult result;
-    Session session(*child, input);
+    Session session(*child, input, lines);
     auto deadline = Clock::now() + timeout;
     std::optional<Clock::time_point> killed_at;
     for (;;) {

@@ -169,7 +169,10 @@ std::expected<Prepared, SpawnError> prepare(const SpawnSpec& spec) {
     p.argv.push_back(nullptr);
     for (const auto& entry : spec.env) p.envp.push_back(const_cast<char*>(entry.c_str()));
     p.envp.push_back(nullptr);
-    if (spec.user && (spec.user->uid != ::geteuid() || spec.user->gid != ::getegid())) {
+    // As root, always: the calling thread may act as the developer for files
+    // (fsuid, groups), which a child of root's own must not inherit.
+    if (spec.user &&
+        (::geteuid() == 0 || spec.user->uid != ::geteuid() || spec.user->gid != ::getegid())) {
         p.switch_user = true;
         p.uid = spec.user->uid;
         p.gid = spec.user->gid;

@@ -20,7 +20,7 @@ std::optional<std::string> find_command(const std::string& name) {
 
 std::expected<RunResult, SpawnError> CommandRunner::run(
     std::vector<std::string> argv, const std::map<std::string, std::string>& extra,
-    const std::string& input, std::chrono::milliseconds timeout) const {
+    const std::string& input, std::chrono::milliseconds timeout, const LineSink& lines) const {
     std::map<std::string, std::string> base;
     for (const char* name : kPassedThrough) {
         if (const char* value = std::getenv(name); value && *value) base[name] = value;
@@ -32,7 +32,7 @@ std::expected<RunResult, SpawnError> CommandRunner::run(
         .cwd = user_.home,
         .user = user_,
     };
-    return run_to_completion(std::move(spec), reaper_, input, timeout, stop_);
+    return run_to_completion(std::move(spec), reaper_, input, timeout, stop_, lines);
 }
 
 }  // namespace dev8::process

@@ -12,6 +12,7 @@
 #include "dev8/steps/copilot.h"
 #include "dev8/steps/git_config.h"
 #include "dev8/steps/github_auth.h"
+#include "dev8/steps/hooks.h"
 #include "dev8/steps/ssh_keys.h"
 #include "dev8/steps/vscode_settings.h"
 
@@ -37,7 +38,7 @@ namespace {
 constexpr int kBackgroundNice = 10;
 }  // namespace
 
-std::vector<std::unique_ptr<Step>> default_steps() {
+std::vector<std::unique_ptr<Step>> default_steps(const config::Config& config) {
     std::vector<std::unique_ptr<Step>> steps;
     steps.push_back(make_github_auth_step());
     steps.push_back(make_copilot_step());
@@ -45,6 +46,7 @@ std::vector<std::unique_ptr<Step>> default_steps() {
     steps.push_back(make_ssh_keys_step());
     steps.push_back(make_vscode_settings_step());
     steps.push_back(make_ai_tools_step());
+    for (auto& hook : hook_steps(config)) steps.push_back(std::move(hook));
     return steps;
 }
 
@@ -63,11 +65,17 @@ StepRunner::~StepRunner() {
 void StepRunner::start(const config::Config& config, process::Reaper& reaper,
                        github::TokenStatus& token_status, StepCallbacks callbacks) {
     std::map<Lane, std::vector<size_t>> lanes;
-    for (size_t i = 0; i < steps_.size(); ++i) lanes[steps_[i]->lane()].push_back(i);
-    if (lanes.empty()) {
+    for (size_t i = 0; i < steps_.size(); ++i) {
+        if (steps_[i]->lane() == Lane::Final)
+            final_.push_back(i);
+        else
+            lanes[steps_[i]->lane()].push_back(i);
+    }
+    if (lanes.empty() && final_.empty()) {
         callbacks.on_done();
         return;
     }
+    if (lanes.empty()) lanes[Lane::Final] = {};  // one thread, for the final steps
     busy_ = true;
     lanes_running_ = static_cast<int>(lanes.size());
     StepContext context{config, reaper, stop_.get_token(), &token_status};
@@ -125,16 +133,40 @@ void StepRunner::run_lane(Lane lane, const std::vector<size_t>& indices, StepCon
     // and git lanes (TLS, gh and git, which inherit this) yield to them.
     if (lane != Lane::Files)
         ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kBackgroundNice);
-    for (size_t index : indices) {
-        if (context.stop.stop_requested()) break;
-        run_step(index, context);
-        callbacks.on_step_done(steps_[index]->name());
-    }
+    run_in_order(indices, context, callbacks);
     if (--lanes_running_ == 0) {
+        // The last lane to end runs the final steps, at normal priority.
+        if (lane != Lane::Files) ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 0);
+        run_in_order(final_, context, callbacks);
         log_ended_in_order(true);
         callbacks.on_done();
         busy_ = false;
     }
+}
+
+bool StepRunner::run_in_order(const std::vector<size_t>& indices, StepContext& context,
+                              const StepCallbacks& callbacks) {
+    for (size_t index : indices) {
+        if (context.stop.stop_requested()) return true;
+        run_step(index, context);
+        callbacks.on_step_done(steps_[index]->name());
+        if (steps_[index]->essential() && state_of(steps_[index]->name()) == StepState::Failed)
+            return false;
+    }
+    return true;
+}
+
+bool StepRunner::final_ended() const {
+    for (const auto& step : steps_)
+        if (step->lane() == Lane::Final && !ended(step->name())) return false;
+    return true;
+}
+
+std::optional<StepReport> StepRunner::essential_failure() const {
+    std::lock_guard lock(mutex_);
+    for (size_t i = 0; i < steps_.size(); ++i)
+        if (steps_[i]->essential() && reports_[i].state == StepState::Failed) return reports_[i];
+    return std::nullopt;
 }
 
 void StepRunner::run_step(size_t index, StepContext& context) {

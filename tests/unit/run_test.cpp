@@ -62,3 +62,15 @@ TEST_CASE("a program that is not found is reported, not run") {
     REQUIRE_FALSE(result);
     CHECK(result.error().exit_code == 127);
 }
+
+TEST_CASE("each line is handed on as it comes, and a last line without a newline at the end") {
+    Reaper reaper;
+    ReapingThread reaping(reaper);
+    std::vector<std::string> lines;
+    auto result = run_to_completion(
+        shell("echo one; sleep 0.2; echo two >&2; sleep 0.2; printf 'three'"), reaper, "", 5s, {},
+        [&lines](std::string_view line) { lines.emplace_back(line); });
+    REQUIRE(result);
+    CHECK(lines == std::vector<std::string>{"one", "two", "three"});
+    CHECK(result->out == "one\nthree");
+}

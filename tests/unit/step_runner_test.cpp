@@ -15,15 +15,20 @@ namespace {
 // A step that does what it is told: a result, or an exception.
 class ScriptedStep final : public steps::Step {
   public:
-    ScriptedStep(std::string name, std::function<steps::StepResult()> body)
-        : name_(std::move(name)), body_(std::move(body)) {}
+    ScriptedStep(std::string name, std::function<steps::StepResult()> body,
+                 steps::Lane lane = steps::Lane::Files, bool essential = false)
+        : name_(std::move(name)), body_(std::move(body)), lane_(lane), essential_(essential) {}
     std::string_view name() const override { return name_; }
+    steps::Lane lane() const override { return lane_; }
+    bool essential() const override { return essential_; }
     std::string plan(const config::Config&) const override { return "scripted"; }
     steps::StepResult run(steps::StepContext&) override { return body_(); }
 
   private:
     std::string name_;
     std::function<steps::StepResult()> body_;
+    steps::Lane lane_;
+    bool essential_;
 };
 
 std::vector<steps::StepReport> run_all(std::vector<std::unique_ptr<steps::Step>> list) {
@@ -168,4 +173,43 @@ TEST_CASE("a stop ends every lane after its current step and on_done still comes
     CHECK(done_calls == 1);
     CHECK(runner.state_of("b") == steps::StepState::Pending);
     CHECK(runner.state_of("d") == steps::StepState::Pending);
+}
+
+TEST_CASE("final steps run once every lane has ended; an essential failure ends them", "[steps]") {
+    std::mutex mutex;
+    std::vector<std::string> ran;
+    auto step = [&](std::string name, steps::Lane lane, bool fails = false,
+                    bool essential = false) {
+        return std::make_unique<ScriptedStep>(
+            name,
+            [&, name, fails] {
+                if (name == "network") std::this_thread::sleep_for(100ms);
+                std::lock_guard lock(mutex);
+                ran.push_back(name);
+                return fails ? steps::StepResult::failed("no") : steps::StepResult::ok();
+            },
+            lane, essential);
+    };
+    std::vector<std::unique_ptr<steps::Step>> list;
+    list.push_back(step("network", steps::Lane::Network));
+    list.push_back(step("files", steps::Lane::Files));
+    list.push_back(step("hook:1", steps::Lane::Final, true));
+    list.push_back(step("hook:2.essential", steps::Lane::Final, true, true));
+    list.push_back(step("hook:3", steps::Lane::Final));
+    config::Config config;
+    process::Reaper reaper;
+    github::TokenStatus token_status;
+    steps::StepRunner runner(std::move(list));
+    std::promise<void> done;
+    runner.start(
+        config, reaper, token_status,
+        {.on_step_done = [](std::string_view) {}, .on_done = [&done] { done.set_value(); }});
+    REQUIRE(done.get_future().wait_for(10s) == std::future_status::ready);
+    while (runner.busy()) std::this_thread::sleep_for(1ms);
+    CHECK(ran == std::vector<std::string>{"files", "network", "hook:1", "hook:2.essential"});
+    CHECK(runner.state_of("hook:3") == steps::StepState::Pending);
+    CHECK_FALSE(runner.final_ended());
+    auto failure = runner.essential_failure();
+    REQUIRE(failure);
+    CHECK(failure->name == "hook:2.essential");
 }

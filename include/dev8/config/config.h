@@ -78,6 +78,8 @@ struct Config {
     // The developer's processes count as activity above this share of one CPU.
     double idle_cpu_percent = 5;
     std::string services_dir = "/etc/dev8/services.d";
+    std::string init_dir = "/etc/dev8/init.d";  // the image's init hooks
+    std::chrono::milliseconds hook_timeout{300'000};
     std::string state_dir;
     log::Format log_format = log::Format::Text;
     spdlog::level::level_enum log_level = spdlog::level::info;

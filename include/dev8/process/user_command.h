@@ -30,8 +30,8 @@ class CommandRunner {
 
     std::expected<RunResult, SpawnError> run(
         std::vector<std::string> argv, const std::map<std::string, std::string>& extra = {},
-        const std::string& input = {},
-        std::chrono::milliseconds timeout = std::chrono::seconds(60)) const;
+        const std::string& input = {}, std::chrono::milliseconds timeout = std::chrono::seconds(60),
+        const LineSink& lines = {}) const;
 
   private:
     fs::Account user_;

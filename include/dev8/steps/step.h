@@ -53,7 +53,9 @@ struct StepContext {
 // lanes side by side. Network steps wait on GitHub, Git runs git several
 // times, Files only writes the developer's files; so neither a slow GitHub nor
 // git's start-ups hold up the SSH keys (and with them sshd).
-enum class Lane { Network, Git, Files };
+// Final steps (the image's and the developer's own setup) run after every
+// other lane has ended, in order, so they find the account ready.
+enum class Lane { Network, Git, Files, Final };
 
 // One ordered init step. A failure is a result, never an exception.
 class Step {
@@ -61,6 +63,9 @@ class Step {
     virtual ~Step() = default;
     virtual std::string_view name() const = 0;
     virtual Lane lane() const { return Lane::Files; }
+    // A failure of an essential step stops start-up (exit 1), and no step
+    // after it runs.
+    virtual bool essential() const { return false; }
     // What run() would do with this configuration, or why it would be skipped.
     virtual std::string plan(const config::Config& config) const = 0;
     virtual StepResult run(StepContext& context) = 0;

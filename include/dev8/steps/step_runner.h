@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <thread>
 #include <vector>
@@ -12,8 +13,9 @@
 
 namespace dev8::steps {
 
-// The init steps of DESIGN.md §4, in order.
-std::vector<std::unique_ptr<Step>> default_steps();
+// The init steps of DESIGN.md §4, in order: the built-in ones, then the
+// image's and the developer's init hooks found now.
+std::vector<std::unique_ptr<Step>> default_steps(const config::Config& config);
 
 struct StepCallbacks {
     // On a worker thread, once for each step that has ended, in the order the
@@ -46,10 +48,17 @@ class StepRunner {
     StepState state_of(std::string_view name) const;
     // The step called `name` has ended: ok, skipped or failed.
     bool ended(std::string_view name) const;
+    // Every step of the final lane has ended (true when there is none).
+    bool final_ended() const;
+    // The first essential step that failed, with its message.
+    std::optional<StepReport> essential_failure() const;
 
   private:
     void run_lane(Lane lane, const std::vector<size_t>& indices, StepContext context,
                   const StepCallbacks& callbacks);
+    // Runs `indices` in order; false once an essential step failed.
+    bool run_in_order(const std::vector<size_t>& indices, StepContext& context,
+                      const StepCallbacks& callbacks);
     void run_step(size_t index, StepContext& context);
     void log_ended_in_order(bool lanes_done);
     static StepResult run_one(Step& step, StepContext& context);
@@ -57,6 +66,7 @@ class StepRunner {
     std::vector<std::unique_ptr<Step>> steps_;
     mutable std::mutex mutex_;
     std::vector<StepReport> reports_;
+    std::vector<size_t> final_;  // Lane::Final, run once the other lanes have ended
     size_t next_to_log_ = 0;
     std::atomic<bool> busy_{false};
     std::atomic<int> lanes_running_{0};
