@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from conftest import DEV8_UID, wait_until
+from conftest import DEV8_INIT, DEV8_UID, UNSHARE_HOST_NET, wait_until
+from github_mock import Token
 
 TOKEN = "ghp_hooktoken0123456789abcdefABCDEF0123"
 AI_KEY = "sk-ant-hooks-0123456789abcdef"
@@ -192,3 +193,21 @@ def test_sigterm_during_a_hook_ends_it_at_once(dev8):
     dev8.signal(signal.SIGTERM)
     assert dev8.wait(10) == 0
     assert time.monotonic() - begun < 4
+
+
+def test_a_root_hook_gets_the_token_the_documented_way(dev8, github):
+    token = "ghp_hookcredential0123456789abcdefABCD"
+    github.tokens[token] = Token("valid", login="octocat", scopes="repo, read:org")
+    hooks = init_dir(dev8, {
+        "10-token": "printf 'protocol=https\\nhost=%s\\n\\n' \"$DEV8_GITHUB_HOST\" | "
+                    "runuser -u \"$DEV8_USER\" -- dev8-init git-credential get "
+                    f"| grep -c '^password=' > {dev8.shared}/found\n",
+    })
+    env = dev8.base_env(DEV8_INIT_DIR=hooks, GITHUB_TOKEN=token, DEV8_GITHUB_HOST=github.host,
+                        SSL_CERT_FILE=github.ca,
+                        PATH=os.path.dirname(DEV8_INIT) + ":" + dev8.base_env()["PATH"])
+    dev8.start(env=env, unshare=UNSHARE_HOST_NET, developer=True)
+    wait_init_done(dev8)
+    assert steps(dev8)["hook:10-token"]["state"] == "ok", dev8.diag()
+    with open(os.path.join(dev8.shared, "found")) as f:
+        assert f.read().strip() == "1"
