@@ -29,12 +29,12 @@ struct HookDir {
 
 }  // namespace
 
-TEST_CASE("an image hook root owns and only root may change is safe") {
+TEST_CASE("an image hook root owns and only root may change is safe", "[root]") {
     HookDir d;
     CHECK(unsafe_hook(d.hook, HookOwner::Image, kDeveloper) == std::nullopt);
 }
 
-TEST_CASE("an image hook others may write, or that another user owns, is refused") {
+TEST_CASE("an image hook others may write, or that another user owns, is refused", "[root]") {
     HookDir d;
     ::chmod(d.hook.c_str(), 0757);
     CHECK(unsafe_hook(d.hook, HookOwner::Image, kDeveloper) == d.hook + " is writable by anyone");
@@ -46,7 +46,8 @@ TEST_CASE("an image hook others may write, or that another user owns, is refused
     CHECK(unsafe_hook(d.hook, HookOwner::Developer, kDeveloper) == std::nullopt);
 }
 
-TEST_CASE("a folder on the hook's path others may write is refused, unless sticky above it") {
+TEST_CASE("a folder on the hook's path others may write is refused, unless sticky above it",
+          "[root]") {
     HookDir d;
     ::chmod(d.dir.c_str(), 0775);
     CHECK(unsafe_hook(d.hook, HookOwner::Image, kDeveloper) == d.dir + " is writable by its group");
