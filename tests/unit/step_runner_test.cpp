@@ -31,18 +31,23 @@ class ScriptedStep final : public steps::Step {
     bool essential_;
 };
 
-std::vector<steps::StepReport> run_all(std::vector<std::unique_ptr<steps::Step>> list) {
+// The steps run to their end: the runner, to ask how they ended.
+std::unique_ptr<steps::StepRunner> run_to_end(std::vector<std::unique_ptr<steps::Step>> list) {
     config::Config config;
     process::Reaper reaper;
     github::TokenStatus token_status;
-    steps::StepRunner runner(std::move(list));
+    auto runner = std::make_unique<steps::StepRunner>(std::move(list));
     std::promise<void> done;
-    runner.start(
+    runner->start(
         config, reaper, token_status,
         {.on_step_done = [](std::string_view) {}, .on_done = [&done] { done.set_value(); }});
     REQUIRE(done.get_future().wait_for(10s) == std::future_status::ready);
-    while (runner.busy()) std::this_thread::sleep_for(1ms);
-    return runner.reports();
+    runner->join();
+    return runner;
+}
+
+std::vector<steps::StepReport> run_all(std::vector<std::unique_ptr<steps::Step>> list) {
+    return run_to_end(std::move(list))->reports();
 }
 
 }  // namespace
@@ -196,20 +201,11 @@ TEST_CASE("final steps run once every lane has ended; an essential failure ends 
     list.push_back(step("hook:1", steps::Lane::Final, true));
     list.push_back(step("hook:2.essential", steps::Lane::Final, true, true));
     list.push_back(step("hook:3", steps::Lane::Final));
-    config::Config config;
-    process::Reaper reaper;
-    github::TokenStatus token_status;
-    steps::StepRunner runner(std::move(list));
-    std::promise<void> done;
-    runner.start(
-        config, reaper, token_status,
-        {.on_step_done = [](std::string_view) {}, .on_done = [&done] { done.set_value(); }});
-    REQUIRE(done.get_future().wait_for(10s) == std::future_status::ready);
-    while (runner.busy()) std::this_thread::sleep_for(1ms);
+    auto runner = run_to_end(std::move(list));
     CHECK(ran == std::vector<std::string>{"files", "network", "hook:1", "hook:2.essential"});
-    CHECK(runner.state_of("hook:3") == steps::StepState::Pending);
-    CHECK_FALSE(runner.final_ended());
-    auto failure = runner.essential_failure();
+    CHECK(runner->state_of("hook:3") == steps::StepState::Pending);
+    CHECK_FALSE(runner->final_ended());
+    auto failure = runner->essential_failure();
     REQUIRE(failure);
     CHECK(failure->name == "hook:2.essential");
 }
