@@ -147,11 +147,18 @@ class Init {
     void start_services_whose_steps_ended() {
         if (init_done_ || pid1_.stopping()) return;
         // Init hooks run before every service: they may prepare what one needs.
-        if (!steps_.final_ended()) return;
+        if (hooks_pending()) return;
         supervisor_.start_where([this](const supervisor::ServiceSpec& spec) {
             return !spec.after_steps.empty() &&
                    std::ranges::all_of(spec.after_steps,
                                        [this](const auto& step) { return steps_.ended(step); });
+        });
+    }
+
+    bool hooks_pending() const {
+        return std::ranges::any_of(steps_.reports(), [](const steps::StepReport& step) {
+            return step.name.starts_with("hook:") && (step.state == steps::StepState::Pending ||
+                                                      step.state == steps::StepState::Running);
         });
     }
 

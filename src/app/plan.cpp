@@ -79,7 +79,7 @@ std::string render_plan(const Setup& setup, const config::Environment& env,
     out += "steps:\n";
     auto steps = steps::default_steps(c);
     bool hooks = std::ranges::any_of(
-        steps, [](const auto& step) { return step->lane() == steps::Lane::Final; });
+        steps, [](const auto& step) { return step->name().starts_with("hook:"); });
     if (steps.empty()) out += "  (none)\n";
     for (const auto& step : steps) out += fmt::format("  {:<16} {}\n", step->name(), step->plan(c));
     out += "services:\n";

@@ -48,6 +48,11 @@ const std::set<std::string, std::less<>> kKnownVariables = {
     "DEV8_IDLE_CPU_PERCENT",
     "DEV8_INIT_DIR",
     "DEV8_HOOK_TIMEOUT",
+    "DEV8_DOTFILES_REPO",
+    "DEV8_DOTFILES_REF",
+    "DEV8_DOTFILES_INSTALL",
+    "DEV8_DOTFILES_DIR",
+    "DEV8_DOTFILES_TIMEOUT",
 };
 
 // Every variable that holds a secret; each also has a NAME_FILE form.
@@ -92,6 +97,30 @@ bool is_valid_extension(std::string_view ext) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
                c == '/';
     });
+}
+
+// OWNER/REPO on the GitHub host, or what git clones: a URL, scp-like
+// host:path, or an absolute path.
+std::expected<std::string, std::string> dotfiles_url(const std::string& repo,
+                                                     const std::string& github_host) {
+    auto quoted = "\"" + repo + "\"";
+    if (repo.starts_with('-') || repo.find_first_of(" \t\n") != std::string::npos)
+        return std::unexpected(quoted + " is not a git URL or OWNER/REPO");
+    if (is_valid_extension(repo) && !repo.starts_with('/') && !repo.starts_with('.') &&
+        std::count(repo.begin(), repo.end(), '/') == 1)
+        return "https://" + github_host + "/" + repo + (repo.ends_with(".git") ? "" : ".git");
+    auto scheme = repo.find("://");
+    if (scheme != std::string::npos) {
+        auto authority = repo.substr(scheme + 3, repo.find('/', scheme + 3) - scheme - 3);
+        if (authority.find('@') != std::string::npos && repo.starts_with("http"))
+            return std::unexpected(
+                "holds credentials (USER:TOKEN@; not shown): give the token as GITHUB_TOKEN, "
+                "git gets it from its credential helper");
+        return repo;
+    }
+    if (repo.starts_with('/')) return repo;
+    if (repo.find(':') != std::string::npos) return repo;  // git@host:owner/repo.git
+    return std::unexpected(quoted + " is not a git URL or OWNER/REPO");
 }
 
 // Collects every problem instead of stopping at the first one.
@@ -366,6 +395,7 @@ class Loader {
         duration("DEV8_STOP_TIMEOUT", config_.stop_timeout, 0, 3600);
         load_idle();
         load_hooks();
+        load_dotfiles();
     }
 
     void duration_with_units(const char* name, std::chrono::milliseconds& field) {
@@ -375,6 +405,38 @@ class Loader {
             field = *parsed;
         else
             error(name, "\"" + *value + "\" must be seconds or a duration like 30m, 2h or 1h30m");
+    }
+
+    // A URL git clones, never one with credentials in it (they would sit in
+    // git's argv and config): the token reaches git through its helper.
+    void load_dotfiles() {
+        config_.dotfiles_dir = config_.developer.home + "/.dotfiles";
+        if (auto dir = get("DEV8_DOTFILES_DIR")) {
+            if (dir->starts_with("~/"))
+                config_.dotfiles_dir = config_.developer.home + dir->substr(1);
+            else if (dir->starts_with('/'))
+                config_.dotfiles_dir = *dir;
+            else
+                error("DEV8_DOTFILES_DIR", "must be an absolute path or start with ~/");
+        }
+        duration_with_units("DEV8_DOTFILES_TIMEOUT", config_.dotfiles_timeout);
+        if (config_.dotfiles_timeout.count() <= 0) {
+            error("DEV8_DOTFILES_TIMEOUT", "must be more than 0");
+            config_.dotfiles_timeout = std::chrono::minutes(5);
+        }
+        if (auto ref = get("DEV8_DOTFILES_REF")) {
+            if (ref->starts_with('-') || ref->find_first_of(" \t\n~^:?*[\\") != std::string::npos)
+                error("DEV8_DOTFILES_REF", "\"" + *ref + "\" is not a branch, tag or commit");
+            else
+                config_.dotfiles_ref = *ref;
+        }
+        if (auto install = get("DEV8_DOTFILES_INSTALL")) config_.dotfiles_install = *install;
+        auto repo = get("DEV8_DOTFILES_REPO");
+        if (!repo) return;
+        if (auto url = dotfiles_url(*repo, config_.github_host))
+            config_.dotfiles_url = *url;
+        else
+            error("DEV8_DOTFILES_REPO", url.error());
     }
 
     void load_hooks() {

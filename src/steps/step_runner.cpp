@@ -10,6 +10,7 @@
 #include "dev8/process/identity.h"
 #include "dev8/steps/ai_tools.h"
 #include "dev8/steps/copilot.h"
+#include "dev8/steps/dotfiles.h"
 #include "dev8/steps/git_config.h"
 #include "dev8/steps/github_auth.h"
 #include "dev8/steps/hooks.h"
@@ -46,6 +47,7 @@ std::vector<std::unique_ptr<Step>> default_steps(const config::Config& config) {
     steps.push_back(make_ssh_keys_step());
     steps.push_back(make_vscode_settings_step());
     steps.push_back(make_ai_tools_step());
+    steps.push_back(make_dotfiles_step());
     for (auto& hook : hook_steps(config)) steps.push_back(std::move(hook));
     return steps;
 }
@@ -153,12 +155,6 @@ bool StepRunner::run_in_order(const std::vector<size_t>& indices, StepContext& c
         if (steps_[index]->essential() && state_of(steps_[index]->name()) == StepState::Failed)
             return false;
     }
-    return true;
-}
-
-bool StepRunner::final_ended() const {
-    for (const auto& step : steps_)
-        if (step->lane() == Lane::Final && !ended(step->name())) return false;
     return true;
 }
 

@@ -14,7 +14,8 @@
 // - NAME together with NAME_FILE is an error naming NAME_FILE;
 // - without errors, the Config keeps DESIGN.md §3's rules: absolute paths,
 //   ports from 1 to 65535, durations in range, the API URL of the host, one-line
-//   git identity, DEV8_VSCODE_SETTINGS an object, gh extensions OWNER/REPO.
+//   git identity, DEV8_VSCODE_SETTINGS an object, gh extensions OWNER/REPO, a
+//   dotfiles URL that is no option and holds no credentials.
 
 #include <array>
 #include <map>
@@ -135,7 +136,8 @@ bool is_one_line(const std::optional<std::string>& text) {
 }
 
 void check_valid_config(const config::Config& c) {
-    for (const auto* path : {&c.workspace, &c.sshd_bin, &c.ssh_host_key_dir, &c.services_dir}) {
+    for (const auto* path : {&c.workspace, &c.sshd_bin, &c.ssh_host_key_dir, &c.services_dir,
+                             &c.init_dir, &c.dotfiles_dir}) {
         check(path->starts_with('/'), "a relative path in a valid config", *path);
     }
     check(c.code_server_port >= 1 && c.ssh_port >= 1, "port 0 in a valid config");
@@ -151,6 +153,15 @@ void check_valid_config(const config::Config& c) {
           "the token refresh interval is out of range");
     check(c.stop_timeout >= milliseconds(0) && c.stop_timeout <= std::chrono::hours(1),
           "the stop timeout is out of range");
+    check(c.hook_timeout > milliseconds(0) && c.dotfiles_timeout > milliseconds(0),
+          "a hook or dotfiles timeout of 0");
+    auto url = c.dotfiles_url;
+    check(url.empty() || !url.starts_with('-'), "a dotfiles URL git would take for an option",
+          url);
+    if (auto scheme = url.find("://"); scheme != std::string::npos && url.starts_with("http")) {
+        auto authority = url.substr(scheme + 3, url.find('/', scheme + 3) - scheme - 3);
+        check(authority.find('@') == std::string::npos, "a dotfiles URL with credentials", url);
+    }
     for (const auto& extension : c.gh_extensions) {
         auto slash = extension.find('/');
         check(slash != std::string::npos && slash > 0 && slash + 1 < extension.size(),

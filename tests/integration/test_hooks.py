@@ -98,8 +98,8 @@ def test_hooks_run_in_order_after_the_steps_and_before_the_services(dev8):
     assert sorted(seen[3:]) == ["main", "service"], seen
     names = [s["name"] for s in dev8.status()["steps"]]
     assert names[-3:] == ["hook:10-first", "hook:20-second", "hook:50-mine"], names
-    assert names[:6] == ["github-auth", "copilot", "git-config", "ssh-keys", "vscode-settings",
-                         "ai-tools"], names
+    assert names[:7] == ["github-auth", "copilot", "git-config", "ssh-keys", "vscode-settings",
+                         "ai-tools", "dotfiles"], names
     done = steps(dev8)
     assert done["hook:10-first"]["state"] == "ok" and done["hook:10-first"]["message"] == "ran as root"
     assert done["hook:50-mine"]["message"] == "ran as dev8"

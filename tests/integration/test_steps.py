@@ -202,7 +202,8 @@ def test_a_fresh_login_shell_of_the_developer_has_everything(dev8, github):
                    SSH_PUBLIC_KEY=PUBLIC_KEY + "\nnot a key at all\n")
     states = {s["name"]: s["state"] for s in status["steps"]}
     assert states == {"github-auth": "ok", "copilot": "skipped", "git-config": "ok",
-                      "ssh-keys": "ok", "vscode-settings": "ok", "ai-tools": "ok"}, status["steps"]
+                      "ssh-keys": "ok", "vscode-settings": "ok", "ai-tools": "ok",
+                      "dotfiles": "skipped"}, status["steps"]
     assert "line 2" in step(status, "ssh-keys")["message"]
     assert "not a key at all" not in dev8.stderr + json.dumps(status)
 

@@ -273,3 +273,35 @@ TEST_CASE("re-reading secret files registers a rotated value with the redactor")
     REQUIRE(reloaded.errors.size() == 1);
     CHECK(reloaded.errors[0].variable == "OPENAI_API_KEY_FILE");
 }
+
+TEST_CASE("dotfiles: OWNER/REPO on the GitHub host, any git URL, never one with credentials") {
+    Fixture f;
+    auto config = f.load({{"DEV8_DOTFILES_REPO", "octocat/dotfiles"},
+                          {"DEV8_GITHUB_HOST", "ghe.example.com"},
+                          {"DEV8_DOTFILES_DIR", "~/src/dots"},
+                          {"DEV8_DOTFILES_TIMEOUT", "2m"}});
+    REQUIRE(config);
+    CHECK(config->dotfiles_url == "https://ghe.example.com/octocat/dotfiles.git");
+    CHECK(config->dotfiles_dir == config->developer.home + "/src/dots");
+    CHECK(config->dotfiles_timeout == std::chrono::minutes(2));
+    for (const char* url : {"https://gitlab.com/me/dots.git", "git@github.com:me/dots.git",
+                            "ssh://git@host/me/dots", "/srv/git/dots.git"}) {
+        auto loaded = f.load({{"DEV8_DOTFILES_REPO", url}});
+        REQUIRE(loaded);
+        CHECK(loaded->dotfiles_url == url);
+    }
+    auto defaults = f.load({});
+    REQUIRE(defaults);
+    CHECK(defaults->dotfiles_url.empty());
+    CHECK(defaults->dotfiles_dir == defaults->developer.home + "/.dotfiles");
+    auto bad = f.load({{"DEV8_DOTFILES_REPO", "https://me:ghp_0123456789abcdef@github.com/me/d"},
+                       {"DEV8_DOTFILES_REF", "--upload-pack=evil"},
+                       {"DEV8_DOTFILES_DIR", "dots"}});
+    REQUIRE_FALSE(bad);
+    CHECK(variables(bad.error()) == std::vector<std::string>{"DEV8_DOTFILES_DIR",
+                                                             "DEV8_DOTFILES_REF",
+                                                             "DEV8_DOTFILES_REPO"});
+    for (const auto& e : bad.error()) CHECK(e.message.find("ghp_") == std::string::npos);
+    CHECK_FALSE(f.load({{"DEV8_DOTFILES_REPO", "-oProxyCommand=x"}}));
+    CHECK_FALSE(f.load({{"DEV8_DOTFILES_REPO", "just-a-word"}}));
+}

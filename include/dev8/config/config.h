@@ -78,6 +78,15 @@ struct Config {
     // The developer's processes count as activity above this share of one CPU.
     double idle_cpu_percent = 5;
     std::string services_dir = "/etc/dev8/services.d";
+    // The developer's dotfiles (DESIGN.md §4 dotfiles): the URL git clones
+    // (OWNER/REPO already turned into https://HOST/OWNER/REPO.git), empty
+    // when unset; the ref (empty: the remote's default branch); the install
+    // command (empty: look for a script); the clone, absolute.
+    std::string dotfiles_url;
+    std::string dotfiles_ref;
+    std::string dotfiles_install;
+    std::string dotfiles_dir;
+    std::chrono::milliseconds dotfiles_timeout{300'000};
     std::string init_dir = "/etc/dev8/init.d";  // the image's init hooks
     std::chrono::milliseconds hook_timeout{300'000};
     std::string state_dir;

@@ -48,8 +48,6 @@ class StepRunner {
     StepState state_of(std::string_view name) const;
     // The step called `name` has ended: ok, skipped or failed.
     bool ended(std::string_view name) const;
-    // Every step of the final lane has ended (true when there is none).
-    bool final_ended() const;
     // The first essential step that failed, with its message.
     std::optional<StepReport> essential_failure() const;
 
