@@ -10,7 +10,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <map>
 #include <vector>
 
 #include "dev8/fs/atomic_file.h"
@@ -132,16 +134,22 @@ class DotfilesRun {
 
     std::expected<process::RunResult, std::string> git(std::vector<std::string> args) const {
         args.insert(args.begin(), "git");
-        auto result =
-            runner_.run(std::move(args),
-                        {{"GIT_TERMINAL_PROMPT", "0"}, {"GIT_SSH_COMMAND", "ssh -o BatchMode=yes"}},
-                        {}, config_.dotfiles_timeout);
+        auto result = runner_.run(std::move(args), git_environment(), {}, config_.dotfiles_timeout);
         if (!result) return std::unexpected(result.error().message);
         if (result->timed_out)
             return std::unexpected("timed out after " +
                                    config::format_duration(config_.dotfiles_timeout));
         if (!result->exit.success()) return std::unexpected(process::first_line(*result));
         return *result;
+    }
+
+    // Never a prompt; SSL_CERT_FILE, the CA bundle for HTTPS, is git's too
+    // (its libcurl does not read the variable).
+    static std::map<std::string, std::string> git_environment() {
+        std::map<std::string, std::string> env = {{"GIT_TERMINAL_PROMPT", "0"},
+                                                  {"GIT_SSH_COMMAND", "ssh -o BatchMode=yes"}};
+        if (const char* ca = std::getenv("SSL_CERT_FILE"); ca && *ca) env["GIT_SSL_CAINFO"] = ca;
+        return env;
     }
 
     std::optional<std::string> rev_parse(const std::string& ref) const {

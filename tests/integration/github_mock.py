@@ -3,9 +3,11 @@
 gh and dev8-init reach it as a GitHub Enterprise host: DEV8_GITHUB_HOST and
 GH_HOST = localhost:PORT, SSL_CERT_FILE = the CA. What a token gets is set per
 token: valid (with scopes and an optional expiry), 401, 500, a hang, or a rate
-limit. Every request is counted, so tests can check how often they came.
+limit. Every request is counted, so tests can check how often they came. Bare
+repositories in `git_root` are served over git's smart HTTP to a valid token.
 """
 
+import base64
 import contextlib
 import http.server
 import json
@@ -55,6 +57,10 @@ class GitHubMock:
         self.requests = []        # (path, token) of every request
         self.lock = threading.Lock()
         self.release = threading.Event()  # lets hung requests go
+        # Bare repositories served over git's smart HTTP as /OWNER/REPO.git,
+        # to whoever gives a valid token as its password (as GitHub does).
+        self.git_root = os.path.join(directory, "git")
+        os.makedirs(self.git_root)
         mock = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -67,12 +73,13 @@ class GitHubMock:
                 pass
 
             def do_GET(self):
-                mock._answer(self)
+                self.body = b""
+                mock._route(self)
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                self.rfile.read(length)
-                mock._answer(self)
+                self.body = self.rfile.read(length)
+                mock._route(self)
 
         class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
             daemon_threads = True
@@ -112,6 +119,53 @@ class GitHubMock:
             handler.send_header(name, value)
         handler.end_headers()
         handler.wfile.write(data)
+
+    def _route(self, handler):
+        path = handler.path.split("?")[0]
+        if ".git/" in path and not path.startswith("/api/"):
+            return self._git(handler, path)
+        return self._answer(handler)
+
+    def _git(self, handler, path):
+        """`git http-backend` behind Basic authentication, as a CGI."""
+        secret = None
+        auth = handler.headers.get("Authorization", "")
+        if auth.startswith("Basic "):
+            user_and_password = base64.b64decode(auth[6:]).decode(errors="replace")
+            secret = user_and_password.partition(":")[2]
+        with self.lock:
+            self.requests.append((path, secret))
+        token = self.tokens.get(secret)
+        if token is None or token.mode != "valid":
+            handler.send_response(401)
+            handler.send_header("WWW-Authenticate", 'Basic realm="GitHub"')
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
+        query = handler.path.partition("?")[2]
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GIT_PROJECT_ROOT": self.git_root,
+               "GIT_HTTP_EXPORT_ALL": "1", "PATH_INFO": path, "QUERY_STRING": query,
+               "REQUEST_METHOD": handler.command, "REMOTE_USER": token.login,
+               "CONTENT_TYPE": handler.headers.get("Content-Type", ""),
+               "CONTENT_LENGTH": str(len(handler.body)),
+               "HTTP_GIT_PROTOCOL": handler.headers.get("Git-Protocol", "")}
+        out = subprocess.run(["git", "http-backend"], input=handler.body, env=env,
+                             capture_output=True).stdout
+        head, _, body = out.partition(b"\r\n\r\n")
+        status = 200
+        headers = []
+        for line in head.decode(errors="replace").split("\r\n"):
+            name, _, value = line.partition(":")
+            if name.lower() == "status":
+                status = int(value.split()[0])
+            elif name:
+                headers.append((name, value.strip()))
+        handler.send_response(status)
+        for name, value in headers:
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
 
     def _answer(self, handler):
         path = handler.path.split("?")[0]

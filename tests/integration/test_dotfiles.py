@@ -11,7 +11,8 @@ import tempfile
 
 import pytest
 
-from conftest import DEV8_UID, wait_until
+from conftest import DEV8_UID, UNSHARE_HOST_NET, wait_until
+from github_mock import Token
 
 AS_DEV8 = ["setpriv", f"--reuid={DEV8_UID}", f"--regid={DEV8_UID}", "--clear-groups"]
 GIT_ID = {"GIT_AUTHOR_NAME": "Dot Files", "GIT_AUTHOR_EMAIL": "dot@example.com",
@@ -226,3 +227,25 @@ def test_plan_shows_the_step_and_a_url_with_credentials_is_refused(dev8):
     assert bad.returncode == 78
     assert "DEV8_DOTFILES_REPO" in bad.stderr and "holds credentials" in bad.stderr
     assert "ghp_secret123456789" not in bad.stderr + bad.stdout
+
+
+def test_a_private_repository_on_the_github_host_clones_with_the_token(dev8, home, repos,
+                                                                       github):
+    token = "ghp_dotfilestoken0123456789abcdefABCD"
+    github.tokens[token] = Token("valid", login="octocat", scopes="repo, read:org")
+    repo = repos({".vimrc": ("set nu\n", 0o644)})
+    served = os.path.join(github.git_root, "octocat", "dotfiles.git")
+    repo.git("clone", "-q", "--bare", repo.work, served, cwd=repo.root)
+    commit = repo.git("rev-parse", "--short=7", "HEAD")
+    dev8.start(env=dev8.base_env(DEV8_DOTFILES_REPO="octocat/dotfiles", GITHUB_TOKEN=token,
+                                 DEV8_GITHUB_HOST=github.host, SSL_CERT_FILE=github.ca),
+               unshare=UNSHARE_HOST_NET, developer=home)
+    wait_until(lambda: (dev8.status() or {}).get("phase") not in (None, "init"), 20,
+               message=dev8.diag)
+    step = next(s for s in dev8.status()["steps"] if s["name"] == "dotfiles")
+    assert step["state"] == "ok", dev8.diag()
+    assert step["message"] == f"cloned at {commit}; linked 1 file", step
+    assert github.count("/octocat/dotfiles.git/info/refs", token) >= 1
+    config = read(f"{home}/.dotfiles/.git/config")
+    assert f"url = https://{github.host}/octocat/dotfiles.git" in config, config
+    assert token not in config
