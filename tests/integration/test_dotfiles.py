@@ -233,7 +233,10 @@ def test_a_private_repository_on_the_github_host_clones_with_the_token(dev8, hom
                                                                        github):
     token = "ghp_dotfilestoken0123456789abcdefABCD"
     github.tokens[token] = Token("valid", login="octocat", scopes="repo, read:org")
-    repo = repos({".vimrc": ("set nu\n", 0o644)})
+    install = ("#!/bin/sh\n"
+               "for pid in $$ $PPID; do tr '\\0' ' ' < /proc/$pid/cmdline; echo; done"
+               " > ~/install-argv\n")
+    repo = repos({"install.sh": (install, 0o755)})
     served = os.path.join(github.git_root, "octocat", "dotfiles.git")
     repo.git("clone", "-q", "--bare", repo.work, served, cwd=repo.root)
     commit = repo.git("rev-parse", "--short=7", "HEAD")
@@ -244,8 +247,10 @@ def test_a_private_repository_on_the_github_host_clones_with_the_token(dev8, hom
                message=dev8.diag)
     step = next(s for s in dev8.status()["steps"] if s["name"] == "dotfiles")
     assert step["state"] == "ok", dev8.diag()
-    assert step["message"] == f"cloned at {commit}; linked 1 file", step
+    assert step["message"] == f"cloned at {commit}; ran install.sh", step
     assert github.count("/octocat/dotfiles.git/info/refs", token) >= 1
+    argv = read(f"{home}/install-argv")
+    assert "install.sh" in argv and token not in argv, argv
     config = read(f"{home}/.dotfiles/.git/config")
     assert f"url = https://{github.host}/octocat/dotfiles.git" in config, config
     assert token not in config
