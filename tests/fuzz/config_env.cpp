@@ -156,8 +156,7 @@ void check_valid_config(const config::Config& c) {
     check(c.hook_timeout > milliseconds(0) && c.dotfiles_timeout > milliseconds(0),
           "a hook or dotfiles timeout of 0");
     auto url = c.dotfiles_url;
-    check(url.empty() || !url.starts_with('-'), "a dotfiles URL git would take for an option",
-          url);
+    check(url.empty() || !url.starts_with('-'), "a dotfiles URL git would take for an option", url);
     if (auto scheme = url.find("://"); scheme != std::string::npos && url.starts_with("http")) {
         auto authority = url.substr(scheme + 3, url.find('/', scheme + 3) - scheme - 3);
         check(authority.find('@') == std::string::npos, "a dotfiles URL with credentials", url);

@@ -298,9 +298,8 @@ TEST_CASE("dotfiles: OWNER/REPO on the GitHub host, any git URL, never one with 
                        {"DEV8_DOTFILES_REF", "--upload-pack=evil"},
                        {"DEV8_DOTFILES_DIR", "dots"}});
     REQUIRE_FALSE(bad);
-    CHECK(variables(bad.error()) == std::vector<std::string>{"DEV8_DOTFILES_DIR",
-                                                             "DEV8_DOTFILES_REF",
-                                                             "DEV8_DOTFILES_REPO"});
+    CHECK(variables(bad.error()) ==
+          std::vector<std::string>{"DEV8_DOTFILES_DIR", "DEV8_DOTFILES_REF", "DEV8_DOTFILES_REPO"});
     for (const auto& e : bad.error()) CHECK(e.message.find("ghp_") == std::string::npos);
     CHECK_FALSE(f.load({{"DEV8_DOTFILES_REPO", "-oProxyCommand=x"}}));
     CHECK_FALSE(f.load({{"DEV8_DOTFILES_REPO", "just-a-word"}}));
