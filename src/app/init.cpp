@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
-#include <ranges>
 #include <set>
 #include <thread>
 
@@ -18,10 +17,10 @@
 #include "dev8/loop/file_watch.h"
 #include "dev8/process/memory.h"
 #include "dev8/process/reaper.h"
-#include "dev8/process/run.h"
 #include "dev8/process/spawn.h"
 #include "dev8/status/status.h"
 #include "dev8/status/status_server.h"
+#include "dev8/steps/relayed_command.h"
 #include "dev8/steps/step_runner.h"
 #include "dev8/supervisor/builtin_services.h"
 #include "dev8/supervisor/services_dir.h"
@@ -269,25 +268,13 @@ class Init {
     // output reaches the log through the redactor. The clock starts again.
     void run_idle_action() {
         using namespace std::chrono_literals;
-        process::SpawnSpec spec{
-            .argv = {"/bin/sh", "-c", config_.idle_action},
-            .env = process::child_environment(child_base_env(env_), std::nullopt, {})};
         if (idle_action_busy_) return;
         idle_action_busy_ = true;
-        idle_action_ = std::jthread([this, spec = std::move(spec)](std::stop_token stop) {
-            auto result = process::run_to_completion(spec, reaper_, "", 300s, stop);
-            std::string outcome;
-            if (!result)
-                outcome = "could not start: " + result.error().message;
-            else if (result->timed_out)
-                outcome = "ended after 300 s";
-            else
-                outcome = "exited with code " + std::to_string(result->exit.shell_code());
-            if (result)
-                for (const auto* stream : {&result->out, &result->err})
-                    for (auto line : std::views::split(*stream, '\n'))
-                        if (!std::ranges::empty(line))
-                            spdlog::info("[idle-action] {}", std::string_view(line));
+        idle_action_ = std::jthread([this](std::stop_token stop) {
+            process::CommandRunner runner(fs::own_account(), reaper_, std::move(stop));
+            auto ran = steps::run_relayed(runner, {"/bin/sh", "-c", config_.idle_action},
+                                          child_base_env(env_), 300s, "idle-action");
+            auto outcome = ran ? std::string("exited with code 0") : "failed (" + ran.error() + ")";
             loop_.post([this, outcome] {
                 spdlog::info("DEV8_IDLE_ACTION {}; the idle clock starts again", outcome);
                 if (activity_ && !pid1_.stopping()) activity_->restart();

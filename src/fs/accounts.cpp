@@ -1,5 +1,7 @@
 #include "dev8/fs/accounts.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
 #include <fstream>
@@ -66,6 +68,11 @@ std::optional<Account> find_account(uid_t uid, const AccountFiles& files) {
 Account anonymous_account(uid_t uid, gid_t gid, std::string home) {
     return Account{std::to_string(uid), uid,  gid, home.empty() ? "/" : std::move(home),
                    "/bin/sh",           {gid}};
+}
+
+Account own_account() {
+    if (auto account = find_account(::getuid())) return *account;
+    return anonymous_account(::getuid(), ::getgid(), "/");
 }
 
 }  // namespace dev8::fs

@@ -4,7 +4,6 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +19,7 @@
 #include "dev8/fs/atomic_file.h"
 #include "dev8/fs/read_file.h"
 #include "dev8/fs/text.h"
+#include "dev8/steps/relayed_command.h"
 
 namespace dev8::steps {
 namespace {
@@ -247,25 +247,11 @@ class DotfilesRun {
         auto shell =
             config_.developer.shell.empty() ? std::string("/bin/sh") : config_.developer.shell;
         auto command = kind == config_.dotfiles_install ? kind : "exec ./" + kind;
-        std::string last_line;
-        auto result = runner_.run({shell, "-l", "-c", "cd \"$DEV8_DOTFILES_DIR\" && " + command},
-                                  {{"DEV8_DOTFILES_DIR", config_.dotfiles_dir}}, {},
-                                  config_.dotfiles_timeout, [&last_line](std::string_view line) {
-                                      auto text = fs::trim_end(line);
-                                      if (text.empty()) return;
-                                      last_line = std::string(text);
-                                      spdlog::info("[dotfiles] {}", text);
-                                  });
         auto name = kind == config_.dotfiles_install ? std::string("DEV8_DOTFILES_INSTALL") : kind;
-        if (!result) return std::unexpected(name + ": " + result.error().message);
-        if (result->timed_out)
-            return std::unexpected(fmt::format("{} timed out after {}", name,
-                                               config::format_duration(config_.dotfiles_timeout)));
-        if (result->stopped) return std::unexpected(name + " stopped: the container is stopping");
-        if (!result->exit.success())
-            return std::unexpected(fmt::format("{}: exit code {}{}{}", name,
-                                               result->exit.shell_code(),
-                                               last_line.empty() ? "" : ": ", last_line));
+        auto ran = run_relayed(
+            runner_, {shell, "-l", "-c", "cd \"$DEV8_DOTFILES_DIR\" && " + command},
+            {{"DEV8_DOTFILES_DIR", config_.dotfiles_dir}}, config_.dotfiles_timeout, "dotfiles");
+        if (!ran) return std::unexpected(name + ": " + ran.error());
         return {};
     }
 

@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,7 +12,7 @@
 #include <map>
 
 #include "dev8/fs/atomic_file.h"
-#include "dev8/fs/text.h"
+#include "dev8/steps/relayed_command.h"
 
 namespace dev8::steps {
 namespace {
@@ -96,39 +95,17 @@ class HookStep final : public Step {
     StepResult run(StepContext& context) override {
         const auto& config = context.config;
         if (hook_.refused) return StepResult::failed("refused: " + *hook_.refused);
-        auto account = hook_.owner == HookOwner::Developer ? config.developer : own_account();
+        auto account = hook_.owner == HookOwner::Developer ? config.developer : fs::own_account();
         process::CommandRunner runner(account, context.reaper, context.stop);
-        std::string last_line;
-        auto result = runner.run({hook_.path}, environment(config), {}, config.hook_timeout,
-                                 [this, &last_line](std::string_view line) {
-                                     auto text = fs::trim_end(line);
-                                     if (text.empty()) return;
-                                     last_line = std::string(text);
-                                     spdlog::info("[{}] {}", name_, text);
-                                 });
-        if (!result) return StepResult::failed(result.error().message);
-        if (result->timed_out)
-            return StepResult::failed("timed out after " +
-                                      config::format_duration(config.hook_timeout));
-        if (result->stopped) return StepResult::failed("stopped: the container is stopping");
-        if (!result->exit.success())
-            return StepResult::failed(fmt::format(
-                "{}{}{}",
-                result->exit.code
-                    ? "exit code " + std::to_string(*result->exit.code)
-                    : "killed by signal " + std::to_string(result->exit.signal.value_or(0)),
-                last_line.empty() ? "" : ": ", last_line));
+        auto ran =
+            run_relayed(runner, {hook_.path}, environment(config), config.hook_timeout, name_);
+        if (!ran) return StepResult::failed(ran.error());
         return StepResult::ok("ran as " + account.name);
     }
 
   private:
     std::string runs_as(const config::Config& config) const {
-        return hook_.owner == HookOwner::Developer ? config.developer.name : own_account().name;
-    }
-
-    static fs::Account own_account() {
-        if (auto account = fs::find_account(::getuid())) return *account;
-        return fs::anonymous_account(::getuid(), ::getgid(), "/");
+        return hook_.owner == HookOwner::Developer ? config.developer.name : fs::own_account().name;
     }
 
     // What a hook is told of the workspace; no secret (DESIGN.md §4 hooks).

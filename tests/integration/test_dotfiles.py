@@ -197,7 +197,7 @@ def test_a_failing_install_fails_the_step_and_a_hanging_one_is_ended(dev8, make_
     step = start(hanging, home, repo, DEV8_DOTFILES_INSTALL="echo waiting; sleep 30",
                  DEV8_DOTFILES_TIMEOUT="1")
     assert step["state"] == "failed", step
-    assert step["message"].endswith("DEV8_DOTFILES_INSTALL timed out after 1s"), step
+    assert step["message"].endswith("DEV8_DOTFILES_INSTALL: timed out after 1s"), step
     assert "[dotfiles] waiting" in hanging.stderr
 
 

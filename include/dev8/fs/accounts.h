@@ -32,4 +32,8 @@ std::optional<Account> find_account(uid_t uid, const AccountFiles& files = {});
 // the environment or "/".
 Account anonymous_account(uid_t uid, gid_t gid, std::string home);
 
+// The account this process runs as: /etc/passwd's entry, or an anonymous one
+// with home "/".
+Account own_account();
+
 }  // namespace dev8::fs
