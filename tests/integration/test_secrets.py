@@ -114,7 +114,10 @@ def test_no_child_inherits_the_private_key_or_the_code_server_password(dev8):
                         ANTHROPIC_API_KEY=ANTHROPIC_KEY)
     dev8.start("sh", "-c", 'env > "$T/main.env"; exec sleep 1000', env=env)
     for name in ("service.env", "main.env"):
-        wait_until(lambda: os.path.exists(dev8.path(name)), 10, message=dev8.diag)
+        # The shell creates the file before env writes to it: wait for its lines.
+        path = dev8.path(name)
+        wait_until(lambda: os.path.exists(path) and "PATH=" in open(path).read(), 10,
+                   message=dev8.diag)
     for name in ("service.env", "main.env"):
         seen = {line.split("=", 1)[0] for line in open(dev8.path(name)).read().splitlines()}
         assert not seen & {"SSH_PRIVATE_KEY", "SSH_PRIVATE_KEY_FILE", "PASSWORD", "HASHED_PASSWORD",
